@@ -124,8 +124,9 @@ public record PlateauRule(
      *       other way: in MAX mode {@code -1.00005} is "better" than {@code best = -1.0} with
      *       threshold 1e-4, because {@code -1.0 * 1.0001 = -1.0001}.
      *   <li>Against the initial best ({@link Mode#worst()}, an infinity) every finite value is
-     *       better, except in MIN/REL with {@code threshold == 1}, where {@code inf * 0.0} is NaN
-     *       and nothing ever is.
+     *       better, except in MIN/REL with {@code threshold >= 1}, where {@code inf * (1.0 -
+     *       threshold)} is NaN or {@code -inf}: nothing ever improves and the rule fires every
+     *       {@code patience + 1} evaluations (outside cooldowns).
      *   <li>NaN is never better (every comparison with NaN is false). {@link PlateauDetector} does
      *       not pass non-finite values here at all.
      * </ul>

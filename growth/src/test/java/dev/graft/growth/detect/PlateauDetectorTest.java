@@ -256,6 +256,17 @@ class PlateauDetectorTest {
     }
 
     @Test
+    void aRelativeThresholdOfOneOrMoreInMinModeNeverImprovesAsInTorch() {
+        // inf * (1 - 1) is NaN and inf * (1 - 1.5) is -inf: no value beats either.
+        for (double threshold : new double[] {1.0, 1.5}) {
+            PlateauDetector detector = detector(Mode.MIN, threshold, ThresholdMode.REL, 1, 0);
+
+            assertThat(outcomes(detector, 3, 2, 1, 0))
+                    .containsExactly(NOT_IMPROVED, FIRED, NOT_IMPROVED, FIRED);
+        }
+    }
+
+    @Test
     void isBetterIsFalseForNaNAsInTorch() {
         PlateauRule rule = PlateauRule.pytorchDefaults("loss");
 
