@@ -62,7 +62,7 @@ public final class GraftTopology {
                 .setTopics(topic)
                 .setGroupId(settings.groupIdPrefix() + "-" + jobName)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new IncomingDeserializer<>(recordClass))
+                .setDeserializer(new IncomingDeserializer<>(topic, recordClass, jobName + "/decode"))
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .setProperty("partition.discovery.interval.ms", "60000")
                 .build();
@@ -105,7 +105,7 @@ public final class GraftTopology {
         public ProducerRecord<byte[], byte[]> serialize(
                 T element, KafkaSinkContext context, Long timestamp) {
             if (codec == null) {
-                codec = TopicCodec.of(recordClass);
+                codec = TopicCodec.of(topic, recordClass);
             }
             String key = runId.apply(element);
             return new ProducerRecord<>(

@@ -17,17 +17,26 @@ public final class IncomingDeserializer<T extends SpecificRecordBase>
         implements KafkaRecordDeserializationSchema<Incoming<T>> {
     private static final long serialVersionUID = 1L;
 
+    private final String topic;
     private final Class<T> recordClass;
+    private final String job;
     private transient TopicCodec<T> codec;
 
-    public IncomingDeserializer(Class<T> recordClass) {
+    /**
+     * @param topic the topic read
+     * @param recordClass the record type it carries
+     * @param job job name recorded in dead letters
+     */
+    public IncomingDeserializer(String topic, Class<T> recordClass, String job) {
+        this.topic = topic;
         this.recordClass = recordClass;
+        this.job = job;
     }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Incoming<T>> out) {
         if (codec == null) {
-            codec = TopicCodec.of(recordClass);
+            codec = TopicCodec.of(topic, recordClass).withJob(job);
         }
         Decoded<T> decoded =
                 codec.decode(
