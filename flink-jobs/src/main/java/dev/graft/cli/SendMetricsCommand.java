@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /** {@code graft send-metrics}: replays a {@code step,loss} CSV into {@code graft.metrics}. */
 @Command(
@@ -35,7 +34,10 @@ final class SendMetricsCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run id the metrics belong to.")
     String runId;
 
-    @Option(names = "--file", required = true, description = "CSV file: step,value per line (header optional).")
+    @Option(
+            names = "--file",
+            required = true,
+            description = "CSV file: step,value per line (header optional).")
     Path file;
 
     @Option(
@@ -59,7 +61,8 @@ final class SendMetricsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (runId.isBlank()) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--run must not be blank");
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--run must not be blank");
         }
         if (generation < 0) {
             throw new picocli.CommandLine.ParameterException(
@@ -81,12 +84,18 @@ final class SendMetricsCommand implements Callable<Integer> {
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(
                         Map.of(
-                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers,
-                                ProducerConfig.ACKS_CONFIG, "all",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                                ProducerConfig.LINGER_MS_CONFIG, 5,
-                                ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
-                                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000),
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                kafka.bootstrapServers,
+                                ProducerConfig.ACKS_CONFIG,
+                                "all",
+                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                                true,
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                5,
+                                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                                30_000,
+                                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                                60_000),
                         new ByteArraySerializer(),
                         new ByteArraySerializer())) {
             long index = 0;
@@ -108,12 +117,7 @@ final class SendMetricsCommand implements Callable<Integer> {
         }
         out.printf(
                 "sent %d records to %s for run %s (generation %d, metric %s, %s)%n",
-                curve.points().size(),
-                topic,
-                runId,
-                generation,
-                metric,
-                json ? "json" : "avro");
+                curve.points().size(), topic, runId, generation, metric, json ? "json" : "avro");
         out.flush();
         return 0;
     }

@@ -35,7 +35,10 @@ import java.util.concurrent.Callable;
 final class TailCommand implements Callable<Integer> {
     @Mixin KafkaConnection kafka;
 
-    @Parameters(index = "0", paramLabel = "TOPIC", description = "A Graft topic, e.g. graft.decisions.")
+    @Parameters(
+            index = "0",
+            paramLabel = "TOPIC",
+            description = "A Graft topic, e.g. graft.decisions.")
     String topic;
 
     @Option(names = "--max", description = "Stop after N records.")
@@ -54,7 +57,8 @@ final class TailCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (max != null && max < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max must be >= 1, found " + max);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--max must be >= 1, found " + max);
         }
         if (timeoutSeconds != null && timeoutSeconds <= 0) {
             throw new picocli.CommandLine.ParameterException(
@@ -71,7 +75,8 @@ final class TailCommand implements Callable<Integer> {
     }
 
     @SuppressWarnings("unchecked")
-    private static TopicCodec<SpecificRecord> codecFor(TopicSpec spec) throws ClassNotFoundException {
+    private static TopicCodec<SpecificRecord> codecFor(TopicSpec spec)
+            throws ClassNotFoundException {
         Class<? extends SpecificRecord> type =
                 (Class<? extends SpecificRecord>) Class.forName(spec.schema());
         return (TopicCodec<SpecificRecord>) TopicCodec.of(spec.name(), type);
@@ -88,10 +93,14 @@ final class TailCommand implements Callable<Integer> {
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(
                         Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers,
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000),
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                kafka.bootstrapServers,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed",
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false,
+                                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                                30_000),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer())) {
             List<TopicPartition> partitions =
@@ -109,7 +118,13 @@ final class TailCommand implements Callable<Integer> {
                 for (ConsumerRecord<byte[], byte[]> r :
                         consumer.poll(Duration.ofMillis(Math.min(500, leftMs)))) {
                     Decoded<SpecificRecord> decoded =
-                            codec.decode(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
+                            codec.decode(
+                                    r.topic(),
+                                    r.partition(),
+                                    r.offset(),
+                                    r.timestamp(),
+                                    r.key(),
+                                    r.value());
                     if (decoded instanceof Decoded.Valid<SpecificRecord> valid) {
                         out.println(codec.toJson(valid.value()));
                     } else if (decoded instanceof Decoded.Invalid<SpecificRecord> invalid) {

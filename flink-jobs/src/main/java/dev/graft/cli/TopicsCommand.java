@@ -23,7 +23,10 @@ final class TopicsCommand implements Callable<Integer> {
         for (TopicSpec t : TopicCatalog.load().topics()) {
             out.printf(
                     "%-28s %-36s %-13s %d%n",
-                    t.name(), t.schema().replace("dev.graft.schema.", ""), t.producer(), t.partitions());
+                    t.name(),
+                    t.schema().replace("dev.graft.schema.", ""),
+                    t.producer(),
+                    t.partitions());
         }
         out.flush();
         return 0;

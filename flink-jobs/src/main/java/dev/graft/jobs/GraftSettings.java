@@ -46,16 +46,21 @@ public record GraftSettings(
         List<String> problems = new ArrayList<>();
         String bootstrap = conf.get(GraftOptions.KAFKA_BOOTSTRAP_SERVERS);
         if (bootstrap.isBlank() || !bootstrap.contains(":")) {
-            problems.add(problem(GraftOptions.KAFKA_BOOTSTRAP_SERVERS, bootstrap, "host:port[,...]"));
+            problems.add(
+                    problem(GraftOptions.KAFKA_BOOTSTRAP_SERVERS, bootstrap, "host:port[,...]"));
         }
         String groupPrefix = conf.get(GraftOptions.KAFKA_GROUP_ID_PREFIX);
         if (groupPrefix.isBlank()) {
-            problems.add(problem(GraftOptions.KAFKA_GROUP_ID_PREFIX, groupPrefix, "a non-blank prefix"));
+            problems.add(
+                    problem(GraftOptions.KAFKA_GROUP_ID_PREFIX, groupPrefix, "a non-blank prefix"));
         }
         String txPrefix = conf.get(GraftOptions.KAFKA_TRANSACTIONAL_ID_PREFIX);
         if (txPrefix.isBlank()) {
             problems.add(
-                    problem(GraftOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, txPrefix, "a non-blank prefix"));
+                    problem(
+                            GraftOptions.KAFKA_TRANSACTIONAL_ID_PREFIX,
+                            txPrefix,
+                            "a non-blank prefix"));
         }
         Duration txTimeout = conf.get(GraftOptions.KAFKA_TRANSACTION_TIMEOUT);
         Duration interval = conf.get(GraftOptions.CHECKPOINT_INTERVAL);
@@ -81,10 +86,14 @@ public record GraftSettings(
             mode = Mode.parse(conf.get(GraftOptions.TRIGGER_PLATEAU_MODE));
         } catch (IllegalArgumentException e) {
             problems.add(
-                    problem(GraftOptions.TRIGGER_PLATEAU_MODE, conf.get(GraftOptions.TRIGGER_PLATEAU_MODE), "min or max"));
+                    problem(
+                            GraftOptions.TRIGGER_PLATEAU_MODE,
+                            conf.get(GraftOptions.TRIGGER_PLATEAU_MODE),
+                            "min or max"));
         }
         try {
-            thresholdMode = ThresholdMode.parse(conf.get(GraftOptions.TRIGGER_PLATEAU_THRESHOLD_MODE));
+            thresholdMode =
+                    ThresholdMode.parse(conf.get(GraftOptions.TRIGGER_PLATEAU_THRESHOLD_MODE));
         } catch (IllegalArgumentException e) {
             problems.add(
                     problem(
@@ -108,7 +117,11 @@ public record GraftSettings(
         }
         int maxDecisions = conf.get(GraftOptions.TRIGGER_MAX_DECISIONS_PER_GENERATION);
         if (maxDecisions < 1) {
-            problems.add(problem(GraftOptions.TRIGGER_MAX_DECISIONS_PER_GENERATION, maxDecisions, ">= 1"));
+            problems.add(
+                    problem(
+                            GraftOptions.TRIGGER_MAX_DECISIONS_PER_GENERATION,
+                            maxDecisions,
+                            ">= 1"));
         }
         String operator = conf.get(GraftOptions.POLICY_GROW_OPERATOR);
         if (!GROW_OPERATORS.contains(operator)) {

@@ -40,14 +40,18 @@ public final class GraftTopology {
     /** Checkpointing for exactly-once delivery, as every Graft job needs it. */
     public void configure(StreamExecutionEnvironment env) {
         env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        env.enableCheckpointing(settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.enableCheckpointing(
+                settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     }
 
     /** The TriggerJob reading and writing Graft's Kafka topics. */
     public TriggerJob triggerJob(String graftVersion) {
         return new TriggerJob(
                 source(TrainingMetric.class, TriggerJob.NAME),
-                sink(GrowthDecision.class, GrowthDecision::getRunId, TriggerJob.NAME + "-decisions"),
+                sink(
+                        GrowthDecision.class,
+                        GrowthDecision::getRunId,
+                        TriggerJob.NAME + "-decisions"),
                 sink(DeadLetter.class, DeadLetter::getRunId, TriggerJob.NAME + "-dlq"),
                 settings,
                 graftVersion);
@@ -61,8 +65,10 @@ public final class GraftTopology {
                 .setBootstrapServers(settings.bootstrapServers())
                 .setTopics(topic)
                 .setGroupId(settings.groupIdPrefix() + "-" + jobName)
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new IncomingDeserializer<>(topic, recordClass, jobName + "/decode"))
+                .setStartingOffsets(
+                        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(
+                        new IncomingDeserializer<>(topic, recordClass, jobName + "/decode"))
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .setProperty("partition.discovery.interval.ms", "60000")
                 .build();
@@ -75,7 +81,8 @@ public final class GraftTopology {
         return KafkaSink.<T>builder()
                 .setBootstrapServers(settings.bootstrapServers())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + transactionalName)
+                .setTransactionalIdPrefix(
+                        settings.transactionalIdPrefix() + "-" + transactionalName)
                 .setProperty(
                         ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                         String.valueOf(settings.transactionTimeout().toMillis()))

@@ -16,7 +16,9 @@ public final class GraftVersion {
 
     private static String load() {
         try (InputStream in =
-                GraftVersion.class.getClassLoader().getResourceAsStream("graft/version.properties")) {
+                GraftVersion.class
+                        .getClassLoader()
+                        .getResourceAsStream("graft/version.properties")) {
             if (in == null) {
                 return "unknown";
             }

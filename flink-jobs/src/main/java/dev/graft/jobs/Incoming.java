@@ -47,8 +47,10 @@ public final class Incoming<T extends SpecificRecord> {
                 Types.POJO(
                         Incoming.class,
                         Map.of(
-                                "record", sourcedTypeInfo(recordClass),
-                                "deadLetter", new AvroTypeInfo<>(DeadLetter.class)));
+                                "record",
+                                sourcedTypeInfo(recordClass),
+                                "deadLetter",
+                                new AvroTypeInfo<>(DeadLetter.class)));
         return (TypeInformation) info;
     }
 

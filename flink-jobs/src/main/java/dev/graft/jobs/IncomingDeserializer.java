@@ -10,8 +10,8 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Decodes Kafka records into {@link Incoming}: a record with its origin, or a dead letter. It
- * never throws on bad input, so one malformed record cannot restart the job forever.
+ * Decodes Kafka records into {@link Incoming}: a record with its origin, or a dead letter. It never
+ * throws on bad input, so one malformed record cannot restart the job forever.
  */
 public final class IncomingDeserializer<T extends SpecificRecordBase>
         implements KafkaRecordDeserializationSchema<Incoming<T>> {

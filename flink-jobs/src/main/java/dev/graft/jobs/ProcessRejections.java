@@ -16,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 public final class ProcessRejections {
     /** The side output every Graft operator sends its rejections to. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
-            new OutputTag<>("dead-letters", new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DeadLetter.class));
+            new OutputTag<>(
+                    "dead-letters",
+                    new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DeadLetter.class));
 
     private ProcessRejections() {}
 
@@ -56,7 +58,10 @@ public final class ProcessRejections {
         if (bytes != null && bytes.length >= 2 && (bytes[0] & 0xFF) == 0xC3 && bytes[1] == 0x01) {
             return "avro";
         }
-        String head = bytes == null ? "" : new String(bytes, 0, Math.min(bytes.length, 16), StandardCharsets.UTF_8);
+        String head =
+                bytes == null
+                        ? ""
+                        : new String(bytes, 0, Math.min(bytes.length, 16), StandardCharsets.UTF_8);
         return head.stripLeading().startsWith("{") ? "json" : "unknown";
     }
 }

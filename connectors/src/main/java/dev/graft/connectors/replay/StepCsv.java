@@ -53,18 +53,30 @@ public final class StepCsv {
                 }
                 String[] cells = trimmed.split(",", -1);
                 if (cells.length != 2) {
-                    throw error(file, number, "2 columns (step,value)", cells.length + " columns: " + abbreviate(trimmed));
+                    throw error(
+                            file,
+                            number,
+                            "2 columns (step,value)",
+                            cells.length + " columns: " + abbreviate(trimmed));
                 }
                 if (first) {
                     first = false;
                     if (!looksNumeric(cells[0].strip())) {
                         String stepHeader = cells[0].strip();
                         if (!stepHeader.equalsIgnoreCase("step")) {
-                            throw error(file, number, "a header 'step,<metric>' or a number", "'" + abbreviate(stepHeader) + "'");
+                            throw error(
+                                    file,
+                                    number,
+                                    "a header 'step,<metric>' or a number",
+                                    "'" + abbreviate(stepHeader) + "'");
                         }
                         metric = cells[1].strip();
                         if (metric.isEmpty()) {
-                            throw error(file, number, "a metric name in the header's second column", "nothing");
+                            throw error(
+                                    file,
+                                    number,
+                                    "a metric name in the header's second column",
+                                    "nothing");
                         }
                         continue;
                     }
@@ -73,7 +85,11 @@ public final class StepCsv {
                 try {
                     step = Long.parseLong(cells[0].strip());
                 } catch (NumberFormatException e) {
-                    throw error(file, number, "an integer step", "'" + abbreviate(cells[0].strip()) + "'");
+                    throw error(
+                            file,
+                            number,
+                            "an integer step",
+                            "'" + abbreviate(cells[0].strip()) + "'");
                 }
                 if (step < 0) {
                     throw error(file, number, "a step >= 0", String.valueOf(step));
@@ -105,14 +121,18 @@ public final class StepCsv {
     }
 
     private static boolean looksNumeric(String cell) {
-        return !cell.isEmpty() && (Character.isDigit(cell.charAt(0)) || cell.charAt(0) == '-' || cell.charAt(0) == '+');
+        return !cell.isEmpty()
+                && (Character.isDigit(cell.charAt(0))
+                        || cell.charAt(0) == '-'
+                        || cell.charAt(0) == '+');
     }
 
     private static String abbreviate(String text) {
         return text.length() <= 40 ? text : text.substring(0, 40) + "…";
     }
 
-    private static IllegalArgumentException error(Path file, int line, String expected, String found) {
+    private static IllegalArgumentException error(
+            Path file, int line, String expected, String found) {
         return new IllegalArgumentException(
                 file + " line " + line + ": expected " + expected + ", found " + found);
     }

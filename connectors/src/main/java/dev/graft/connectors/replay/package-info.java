@@ -1,2 +1,5 @@
-/** Readers that turn training logs (CSV curves, …) into Graft's records for replay and offline detection. */
+/**
+ * Readers that turn training logs (CSV curves, …) into Graft's records for replay and offline
+ * detection.
+ */
 package dev.graft.connectors.replay;

@@ -1,14 +1,14 @@
 package dev.graft.connectors.replay;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StepCsvTest {
     @TempDir Path dir;
@@ -19,11 +19,10 @@ class StepCsvTest {
 
     @Test
     void readsTheHeaderMetricAndEveryPointIncludingDivergence() throws IOException {
-        StepCsv.Curve curve = StepCsv.read(write("step,loss\n0,10.95\n1,10.93\n\n# comment\n2,nan\n3,inf\n"));
+        StepCsv.Curve curve =
+                StepCsv.read(write("step,loss\n0,10.95\n1,10.93\n\n# comment\n2,nan\n3,inf\n"));
         assertThat(curve.metric()).isEqualTo("loss");
-        assertThat(curve.points())
-                .extracting(StepCsv.Point::step)
-                .containsExactly(0L, 1L, 2L, 3L);
+        assertThat(curve.points()).extracting(StepCsv.Point::step).containsExactly(0L, 1L, 2L, 3L);
         assertThat(curve.points().get(1).value()).isEqualTo(10.93);
         assertThat(curve.points().get(2).value()).isNaN();
         assertThat(curve.points().get(3).value()).isInfinite();

@@ -19,6 +19,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +96,9 @@ public final class LocalStack implements AutoCloseable {
             conf.set(GraftOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(2));
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(2));
+            conf.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                    Duration.ofSeconds(2));
             conf.addAll(options.overrides());
             conf.set(GraftOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             conf.set(RestOptions.BIND_PORT, String.valueOf(options.flinkRestPort()));
@@ -113,11 +116,14 @@ public final class LocalStack implements AutoCloseable {
             String rest = flink.getRestAddress().get(30, TimeUnit.SECONDS).toString();
 
             GraftTopology topology = new GraftTopology(settings, topics);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(conf);
             topology.configure(env);
             topology.triggerJob(GraftVersion.get()).build(env);
             List<JobID> jobs = new ArrayList<>();
-            jobs.add(flink.submitJob(env.getStreamGraph(TriggerJob.NAME)).get().getJobID());
+            StreamGraph trigger = env.getStreamGraph();
+            trigger.setJobName(TriggerJob.NAME);
+            jobs.add(flink.submitJob(trigger).get().getJobID());
             for (JobID job : jobs) {
                 awaitRunning(flink, job, Duration.ofSeconds(60));
             }
@@ -142,7 +148,12 @@ public final class LocalStack implements AutoCloseable {
         while (status != JobStatus.RUNNING) {
             if (status.isTerminalState() || System.nanoTime() > deadline) {
                 throw new IllegalStateException(
-                        "Job " + job + " did not reach RUNNING within " + timeout + "; it is " + status);
+                        "Job "
+                                + job
+                                + " did not reach RUNNING within "
+                                + timeout
+                                + "; it is "
+                                + status);
             }
             Thread.sleep(100);
             status = flink.getJobStatus(job).get();

@@ -165,7 +165,11 @@ public class PlateauTrigger
     private void reject(
             Context ctx, Sourced<TrainingMetric> record, String run, String code, String message) {
         rejected.inc();
-        LOG.warn("Dead letter {} {}: {}", code, record.topic + "[" + record.partition + "]@" + record.offset, message);
+        LOG.warn(
+                "Dead letter {} {}: {}",
+                code,
+                record.topic + "[" + record.partition + "]@" + record.offset,
+                message);
         ctx.output(
                 ProcessRejections.DEAD_LETTERS,
                 ProcessRejections.rejected(
@@ -214,7 +218,9 @@ public class PlateauTrigger
                                 .setSettings(
                                         Map.of(
                                                 "threshold_mode",
-                                                rule.thresholdMode().name().toLowerCase(Locale.ROOT),
+                                                rule.thresholdMode()
+                                                        .name()
+                                                        .toLowerCase(Locale.ROOT),
                                                 "semantics",
                                                 "torch.optim.lr_scheduler.ReduceLROnPlateau"))
                                 .setWindow(

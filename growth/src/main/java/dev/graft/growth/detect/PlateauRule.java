@@ -1,5 +1,6 @@
 package dev.graft.growth.detect;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -33,7 +34,8 @@ public record PlateauRule(
         double threshold,
         ThresholdMode thresholdMode,
         int patience,
-        int cooldown) {
+        int cooldown)
+        implements Serializable {
 
     /** PyTorch's default {@code threshold}. */
     public static final double PYTORCH_DEFAULT_THRESHOLD = 1e-4;
