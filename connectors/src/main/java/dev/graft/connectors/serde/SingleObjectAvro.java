@@ -146,11 +146,11 @@ final class SingleObjectAvro<T extends SpecificRecord> {
         String found = ALL_KNOWN.get(fingerprint);
         String what =
                 found != null && !found.startsWith(typeName + " ")
-                        ? "a "
+                        ? "which is a "
                                 + found
                                 + ": the record was produced to the wrong topic; send it to the"
                                 + " topic for that type"
-                        : "a schema no Graft release knows: produce with the dev.graft.schema"
+                        : "which no Graft release knows: produce with the dev.graft.schema"
                                 + " classes (or the .avsc under graft/avro) of a released Graft"
                                 + " version";
         return new RecordDecodeException(
