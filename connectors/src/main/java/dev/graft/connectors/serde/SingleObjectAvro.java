@@ -65,7 +65,9 @@ final class SingleObjectAvro<T extends SpecificRecord> {
         out.write(header, 0, header.length);
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
         try {
-            writer.write(record, encoder);
+            synchronized (writer) {
+                writer.write(record, encoder);
+            }
             encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
@@ -104,7 +106,10 @@ final class SingleObjectAvro<T extends SpecificRecord> {
                 new BoundedBinaryDecoder(value, HEADER_LENGTH, value.length - HEADER_LENGTH);
         T record;
         try {
-            record = reader.read(null, decoder);
+            // Avro's datum readers keep unsynchronized caches: one decode at a time per reader.
+            synchronized (reader) {
+                record = reader.read(null, decoder);
+            }
         } catch (EOFException e) {
             throw new RecordDecodeException(
                     ErrorCode.MALFORMED_AVRO,

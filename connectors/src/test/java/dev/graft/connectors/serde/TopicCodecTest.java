@@ -348,6 +348,18 @@ class TopicCodecTest {
                         ErrorCode.MALFORMED_JSON,
                         "malformed JSON"),
                 new Bad(
+                        "deeply nested json",
+                        key,
+                        utf8("{\"run_id\":" + "[".repeat(5000) + "]".repeat(5000) + "}"),
+                        ErrorCode.MALFORMED_JSON,
+                        "nesting depth"),
+                new Bad(
+                        "avro-style union json",
+                        key,
+                        utf8("{\"step\":1,\"tokens_seen\":{\"long\":5}," + ok + "}"),
+                        ErrorCode.WRONG_TYPE,
+                        "$.tokens_seen: expected an integer (long) or null, found an object"),
+                new Bad(
                         "missing field",
                         key,
                         utf8("{" + ok + "}"),
