@@ -43,7 +43,12 @@ public sealed interface Decoded<T extends SpecificRecord> extends Serializable
             Objects.requireNonNull(deadLetter, "deadLetter");
         }
 
-        /** The stable error code, e.g. {@link ErrorCode#MALFORMED_JSON}. */
+        /**
+         * The stable error code, e.g. {@link ErrorCode#MALFORMED_JSON}.
+         *
+         * @throws IllegalArgumentException if the dead letter was made elsewhere with a code that
+         *     is not an {@link ErrorCode} (read {@code deadLetter().getError().getCode()} then)
+         */
         public ErrorCode code() {
             return ErrorCode.valueOf(deadLetter.getError().getCode());
         }

@@ -358,8 +358,7 @@ public final class JsonRecords {
                         path, "an object (map of " + typeName(schema.getValueType()) + ")", node);
             }
             Map<String, Object> map = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
                 map.put(
                         e.getKey(),
                         read(e.getValue(), schema.getValueType(), child(path, e.getKey())));

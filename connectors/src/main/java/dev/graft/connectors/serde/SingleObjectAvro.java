@@ -65,7 +65,9 @@ final class SingleObjectAvro<T extends SpecificRecord> {
         out.write(header, 0, header.length);
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
         try {
-            writer.write(record, encoder);
+            synchronized (writer) {
+                writer.write(record, encoder);
+            }
             encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
@@ -104,7 +106,10 @@ final class SingleObjectAvro<T extends SpecificRecord> {
                 new BoundedBinaryDecoder(value, HEADER_LENGTH, value.length - HEADER_LENGTH);
         T record;
         try {
-            record = reader.read(null, decoder);
+            // Avro's datum readers keep unsynchronized caches: one decode at a time per reader.
+            synchronized (reader) {
+                record = reader.read(null, decoder);
+            }
         } catch (EOFException e) {
             throw new RecordDecodeException(
                     ErrorCode.MALFORMED_AVRO,
@@ -146,11 +151,11 @@ final class SingleObjectAvro<T extends SpecificRecord> {
         String found = ALL_KNOWN.get(fingerprint);
         String what =
                 found != null && !found.startsWith(typeName + " ")
-                        ? "a "
+                        ? "which is a "
                                 + found
                                 + ": the record was produced to the wrong topic; send it to the"
                                 + " topic for that type"
-                        : "a schema no Graft release knows: produce with the dev.graft.schema"
+                        : "which no Graft release knows: produce with the dev.graft.schema"
                                 + " classes (or the .avsc under graft/avro) of a released Graft"
                                 + " version";
         return new RecordDecodeException(

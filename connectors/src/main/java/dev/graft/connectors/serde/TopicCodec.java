@@ -27,8 +27,7 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>Instances are immutable and {@link Serializable} (for Flink); caches are rebuilt lazily after
- * deserialization. Not meant to be shared between threads without external synchronization of the
- * first use, though concurrent decoding is safe.
+ * deserialization. Safe to share between threads.
  *
  * @param <T> the record type of the topic
  */
