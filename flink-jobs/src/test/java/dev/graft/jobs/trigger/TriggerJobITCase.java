@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,8 +99,8 @@ class TriggerJobITCase {
         return conf;
     }
 
-    /** One sent record and where Kafka put it. */
-    private record Sent(String run, RecordMetadata where) {}
+    /** One sent record and where Kafka will have put it. */
+    private record Sent(String run, Future<RecordMetadata> where) {}
 
     @Test
     void metricsInExactlyTheExpectedDecisionsOutAndEveryBadRecordOnTheDeadLetterTopic()
@@ -126,13 +127,12 @@ class TriggerJobITCase {
                         try {
                             String run = (String) args[0];
                             byte[] value = (byte[]) args[1];
-                            RecordMetadata where =
+                            Future<RecordMetadata> where =
                                     producer.send(
-                                                    new ProducerRecord<>(
-                                                            metricsTopic,
-                                                            run.getBytes(StandardCharsets.UTF_8),
-                                                            value))
-                                            .get();
+                                            new ProducerRecord<>(
+                                                    metricsTopic,
+                                                    run.getBytes(StandardCharsets.UTF_8),
+                                                    value));
                             Sent s = new Sent(run, where);
                             sent.add(s);
                             return s;
@@ -334,7 +334,12 @@ class TriggerJobITCase {
     }
 
     private static String at(Sent sent) {
-        return sent.where().partition() + "@" + sent.where().offset();
+        try {
+            RecordMetadata where = sent.where().get();
+            return where.partition() + "@" + where.offset();
+        } catch (Exception e) {
+            throw new IllegalStateException("Could not send a record of run " + sent.run(), e);
+        }
     }
 
     private static TrainingMetric metric(String run, int generation, StepCsv.Point p) {
