@@ -29,6 +29,12 @@ import picocli.CommandLine.Command;
 public final class GraftCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(
+            names = "--verbose",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces with errors.")
+    boolean verbose;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -40,7 +46,45 @@ public final class GraftCli implements Runnable {
         System.setProperty(
                 "org.apache.avro.SERIALIZABLE_PACKAGES",
                 mergeTrusted(System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES")));
-        return new CommandLine(new GraftCli()).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line: one-line errors unless {@code --verbose}. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new GraftCli());
+        cli.setExecutionExceptionHandler(
+                (e, commandLine, parseResult) -> {
+                    boolean verbose =
+                            parseResult.expandedArgs().contains("--verbose")
+                                    || "1".equals(System.getenv("GRAFT_VERBOSE"));
+                    if (verbose) {
+                        e.printStackTrace(commandLine.getErr());
+                    } else {
+                        commandLine
+                                .getErr()
+                                .println(
+                                        "graft "
+                                                + commandLine.getCommandName()
+                                                + ": "
+                                                + oneLine(e)
+                                                + " (--verbose for details)");
+                    }
+                    commandLine.getErr().flush();
+                    return 1;
+                });
+        return cli;
+    }
+
+    private static String oneLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message += ": " + root.getMessage();
+        }
+        return message.replace('\n', ' ');
     }
 
     private static String mergeTrusted(String existing) {
