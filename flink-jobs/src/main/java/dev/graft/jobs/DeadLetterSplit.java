@@ -1,5 +1,8 @@
 package dev.graft.jobs;
 
+import dev.graft.connectors.kafka.Incoming;
+import dev.graft.connectors.kafka.Sourced;
+
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;

@@ -1,5 +1,8 @@
 package dev.graft.jobs;
 
+import dev.graft.connectors.kafka.Incoming;
+import dev.graft.connectors.kafka.IncomingDeserializer;
+import dev.graft.connectors.kafka.KeyedRecordSerializationSchema;
 import dev.graft.connectors.serde.TopicCodec;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.jobs.trigger.TriggerJob;
@@ -10,7 +13,6 @@ import dev.graft.schema.TrainingMetric;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -19,10 +21,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-
-import java.nio.charset.StandardCharsets;
-import java.util.function.Function;
 
 /**
  * Wires Graft's jobs to Kafka: topics from the {@link TopicCatalog}, exactly-once transactional
@@ -48,11 +46,8 @@ public final class GraftTopology {
     public TriggerJob triggerJob(String graftVersion) {
         return new TriggerJob(
                 source(TrainingMetric.class, TriggerJob.NAME),
-                sink(
-                        GrowthDecision.class,
-                        GrowthDecision::getRunId,
-                        TriggerJob.NAME + "-decisions"),
-                sink(DeadLetter.class, DeadLetter::getRunId, TriggerJob.NAME + "-dlq"),
+                sink(GrowthDecision.class, TriggerJob.NAME + "-decisions"),
+                sink(DeadLetter.class, TriggerJob.NAME + "-dlq"),
                 settings,
                 graftVersion);
     }
@@ -60,15 +55,14 @@ public final class GraftTopology {
     /** A read_committed source of a catalog topic, starting at committed offsets or earliest. */
     public <T extends SpecificRecordBase> KafkaSource<Incoming<T>> source(
             Class<T> recordClass, String jobName) {
-        String topic = topics.forSchema(recordClass.getName()).name();
+        TopicCodec<T> codec = codec(recordClass).withJob(jobName + "/decode");
         return KafkaSource.<Incoming<T>>builder()
                 .setBootstrapServers(settings.bootstrapServers())
-                .setTopics(topic)
+                .setTopics(codec.topic())
                 .setGroupId(settings.groupIdPrefix() + "-" + jobName)
                 .setStartingOffsets(
                         OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(
-                        new IncomingDeserializer<>(topic, recordClass, jobName + "/decode"))
+                .setDeserializer(new IncomingDeserializer<>(codec))
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .setProperty("partition.discovery.interval.ms", "60000")
                 .build();
@@ -76,8 +70,7 @@ public final class GraftTopology {
 
     /** An exactly-once transactional sink to the catalog topic of {@code recordClass}. */
     public <T extends SpecificRecordBase> KafkaSink<T> sink(
-            Class<T> recordClass, SerializableKey<T> runId, String transactionalName) {
-        String topic = topics.forSchema(recordClass.getName()).name();
+            Class<T> recordClass, String transactionalName) {
         return KafkaSink.<T>builder()
                 .setBootstrapServers(settings.bootstrapServers())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
@@ -86,41 +79,11 @@ public final class GraftTopology {
                 .setProperty(
                         ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                         String.valueOf(settings.transactionTimeout().toMillis()))
-                .setRecordSerializer(new KeyedSerializer<>(topic, recordClass, runId))
+                .setRecordSerializer(new KeyedRecordSerializationSchema<>(codec(recordClass)))
                 .build();
     }
 
-    /** Extracts the run id, the key of every Graft record. */
-    @FunctionalInterface
-    public interface SerializableKey<T> extends Function<T, String>, java.io.Serializable {}
-
-    private static final class KeyedSerializer<T extends SpecificRecordBase>
-            implements KafkaRecordSerializationSchema<T> {
-        private static final long serialVersionUID = 1L;
-        private final String topic;
-        private final Class<T> recordClass;
-        private final SerializableKey<T> runId;
-        private transient TopicCodec<T> codec;
-
-        KeyedSerializer(String topic, Class<T> recordClass, SerializableKey<T> runId) {
-            this.topic = topic;
-            this.recordClass = recordClass;
-            this.runId = runId;
-        }
-
-        @Override
-        public ProducerRecord<byte[], byte[]> serialize(
-                T element, KafkaSinkContext context, Long timestamp) {
-            if (codec == null) {
-                codec = TopicCodec.of(topic, recordClass);
-            }
-            String key = runId.apply(element);
-            return new ProducerRecord<>(
-                    topic,
-                    null,
-                    timestamp,
-                    key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                    codec.encode(element));
-        }
+    private <T extends SpecificRecordBase> TopicCodec<T> codec(Class<T> recordClass) {
+        return TopicCodec.of(topics.forSchema(recordClass.getName()).name(), recordClass);
     }
 }

@@ -1,5 +1,6 @@
 package dev.graft.jobs;
 
+import dev.graft.connectors.kafka.Sourced;
 import dev.graft.schema.DeadLetter;
 import dev.graft.schema.ErrorInfo;
 

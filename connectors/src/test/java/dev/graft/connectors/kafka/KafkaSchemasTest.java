@@ -9,7 +9,9 @@ import dev.graft.schema.TrainingMetric;
 
 import org.apache.flink.api.common.functions.util.ListCollector;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,16 +35,15 @@ class KafkaSchemasTest {
             TopicCodec.of("graft.metrics", TrainingMetric.class).withJob("TriggerJob/metrics");
 
     @Test
-    void deserializerYieldsValidRecordsAndDeadLetters() throws Exception {
-        DecodingDeserializationSchema<TrainingMetric> schema =
-                javaRoundTrip(new DecodingDeserializationSchema<>(codec));
-        List<Decoded<TrainingMetric>> out = new ArrayList<>();
-        ListCollector<Decoded<TrainingMetric>> collector = new ListCollector<>(out);
+    void deserializerYieldsRecordsWithTheirOriginAndDeadLetters() throws Exception {
+        IncomingDeserializer<TrainingMetric> schema =
+                javaRoundTrip(new IncomingDeserializer<>(codec));
+        List<Incoming<TrainingMetric>> out = new ArrayList<>();
+        ListCollector<Incoming<TrainingMetric>> collector = new ListCollector<>(out);
+        byte[] good = codec.encode(Fixtures.metric());
 
         schema.deserialize(
-                new ConsumerRecord<>(
-                        "graft.metrics", 2, 10L, Fixtures.key(), codec.encode(Fixtures.metric())),
-                collector);
+                new ConsumerRecord<>("graft.metrics", 2, 10L, Fixtures.key(), good), collector);
         schema.deserialize(
                 new ConsumerRecord<>(
                         "graft.metrics",
@@ -53,13 +54,18 @@ class KafkaSchemasTest {
                 collector);
 
         assertThat(out).hasSize(2);
-        assertThat(out.get(0)).isEqualTo(new Decoded.Valid<>(Fixtures.metric()));
-        Decoded.Invalid<TrainingMetric> invalid = (Decoded.Invalid<TrainingMetric>) out.get(1);
-        assertThat(invalid.code()).isEqualTo(ErrorCode.MALFORMED_JSON);
-        assertThat(invalid.deadLetter().getOffset()).isEqualTo(11L);
-        assertThat(invalid.deadLetter().getRecordTimestampMs()).isNull();
-        assertThat(invalid.deadLetter().getJob()).isEqualTo("TriggerJob/metrics");
-        assertThat(invalid.deadLetter().getRunId()).isEqualTo(Fixtures.RUN);
+        Sourced<TrainingMetric> record = out.get(0).record;
+        assertThat(record.value()).isEqualTo(Fixtures.metric());
+        assertThat(record.partition).isEqualTo(2);
+        assertThat(record.offset).isEqualTo(10L);
+        assertThat(record.bytes).isEqualTo(good);
+        assertThat(out.get(0).deadLetter).isNull();
+        DeadLetter dead = out.get(1).deadLetter;
+        assertThat(out.get(1).isRecord()).isFalse();
+        assertThat(dead.getError().getCode()).isEqualTo(ErrorCode.MALFORMED_JSON.name());
+        assertThat(dead.getOffset()).isEqualTo(11L);
+        assertThat(dead.getJob()).isEqualTo("TriggerJob/metrics");
+        assertThat(dead.getRunId()).isEqualTo(Fixtures.RUN);
     }
 
     @Test
@@ -88,22 +94,38 @@ class KafkaSchemasTest {
     }
 
     @Test
-    void producedTypeSerializesThroughFlink() throws IOException {
-        DecodingDeserializationSchema<TrainingMetric> schema =
-                new DecodingDeserializationSchema<>(codec);
-        TypeSerializer<Decoded<TrainingMetric>> serializer =
-                schema.getProducedType().createSerializer(new SerializerConfigImpl());
-        Decoded<TrainingMetric> valid = new Decoded.Valid<>(Fixtures.metric());
-        Decoded<TrainingMetric> invalid = new Decoded.Invalid<>(Fixtures.deadLetter());
+    void producedTypeSerializesBothVariantsThroughFlinkWithoutKryo() throws IOException {
+        TypeInformation<Incoming<TrainingMetric>> type =
+                new IncomingDeserializer<>(codec).getProducedType();
+        assertThat(type).isInstanceOf(PojoTypeInfo.class);
+        TypeSerializer<Incoming<TrainingMetric>> serializer =
+                type.createSerializer(new SerializerConfigImpl());
+        Incoming<TrainingMetric> record =
+                Incoming.of(
+                        new Sourced<>(
+                                Fixtures.metric(),
+                                "graft.metrics",
+                                1,
+                                7L,
+                                99L,
+                                null,
+                                new byte[] {1, 2}));
+        Incoming<TrainingMetric> dead = Incoming.rejected(Fixtures.deadLetter());
 
-        for (Decoded<TrainingMetric> d : List.of(valid, invalid)) {
-            DataOutputSerializer out = new DataOutputSerializer(256);
-            serializer.serialize(d, out);
-            Decoded<TrainingMetric> back =
-                    serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
-            assertThat(back).isEqualTo(d);
-            assertThat(serializer.copy(d)).isEqualTo(d);
-        }
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        serializer.serialize(record, out);
+        serializer.serialize(dead, out);
+        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+        Incoming<TrainingMetric> recordBack = serializer.deserialize(in);
+        Incoming<TrainingMetric> deadBack = serializer.deserialize(in);
+
+        assertThat(recordBack.record.value()).isEqualTo(Fixtures.metric());
+        assertThat(recordBack.record.offset).isEqualTo(7L);
+        assertThat(recordBack.record.key).isNull();
+        assertThat(recordBack.record.bytes).containsExactly(1, 2);
+        assertThat(recordBack.deadLetter).isNull();
+        assertThat(deadBack.record).isNull();
+        assertThat(deadBack.deadLetter).isEqualTo(Fixtures.deadLetter());
     }
 
     @SuppressWarnings("unchecked")

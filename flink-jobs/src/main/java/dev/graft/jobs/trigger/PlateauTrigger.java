@@ -1,5 +1,6 @@
 package dev.graft.jobs.trigger;
 
+import dev.graft.connectors.kafka.Sourced;
 import dev.graft.growth.detect.PlateauDetector;
 import dev.graft.growth.detect.PlateauEvaluation;
 import dev.graft.growth.detect.PlateauFiring;
@@ -7,7 +8,6 @@ import dev.graft.growth.detect.PlateauRule;
 import dev.graft.growth.policy.DecisionIds;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.ProcessRejections;
-import dev.graft.jobs.Sourced;
 import dev.graft.schema.Action;
 import dev.graft.schema.DecisionStatus;
 import dev.graft.schema.Evidence;

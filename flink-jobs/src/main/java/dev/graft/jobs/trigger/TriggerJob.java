@@ -1,10 +1,10 @@
 package dev.graft.jobs.trigger;
 
+import dev.graft.connectors.kafka.Incoming;
+import dev.graft.connectors.kafka.Sourced;
 import dev.graft.jobs.DeadLetterSplit;
 import dev.graft.jobs.GraftSettings;
-import dev.graft.jobs.Incoming;
 import dev.graft.jobs.ProcessRejections;
-import dev.graft.jobs.Sourced;
 import dev.graft.schema.DeadLetter;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.TrainingMetric;

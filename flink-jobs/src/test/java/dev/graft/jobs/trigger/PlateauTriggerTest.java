@@ -1,9 +1,9 @@
 package dev.graft.jobs.trigger;
 
+import dev.graft.connectors.kafka.Sourced;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.ProcessRejections;
-import dev.graft.jobs.Sourced;
 import dev.graft.schema.DeadLetter;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.TrainingMetric;

@@ -1,4 +1,4 @@
-package dev.graft.jobs;
+package dev.graft.connectors.kafka;
 
 import dev.graft.schema.DeadLetter;
 
@@ -41,7 +41,7 @@ public final class Incoming<T extends SpecificRecord> {
 
     /** Type information for {@code Incoming<T>} of an Avro-generated record class. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public static <T extends SpecificRecordBase> TypeInformation<Incoming<T>> typeInfo(
+    public static <T extends SpecificRecord> TypeInformation<Incoming<T>> typeInfo(
             Class<T> recordClass) {
         TypeInformation<Incoming> info =
                 Types.POJO(
@@ -54,15 +54,25 @@ public final class Incoming<T extends SpecificRecord> {
         return (TypeInformation) info;
     }
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <T extends SpecificRecord> TypeInformation<T> avroTypeInfo(
+            Class<T> recordClass) {
+        if (!SpecificRecordBase.class.isAssignableFrom(recordClass)) {
+            throw new IllegalArgumentException(
+                    "expected an Avro-generated record class, found " + recordClass.getName());
+        }
+        return new AvroTypeInfo(recordClass);
+    }
+
     /** Type information for {@code Sourced<T>} of an Avro-generated record class. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public static <T extends SpecificRecordBase> TypeInformation<Sourced<T>> sourcedTypeInfo(
+    public static <T extends SpecificRecord> TypeInformation<Sourced<T>> sourcedTypeInfo(
             Class<T> recordClass) {
         TypeInformation<Sourced> info =
                 Types.POJO(
                         Sourced.class,
                         Map.of(
-                                "value", new AvroTypeInfo<>(recordClass),
+                                "value", avroTypeInfo(recordClass),
                                 "topic", Types.STRING,
                                 "partition", Types.INT,
                                 "offset", Types.LONG,

@@ -1,9 +1,9 @@
-package dev.graft.jobs;
+package dev.graft.connectors.kafka;
 
 import dev.graft.connectors.serde.Decoded;
 import dev.graft.connectors.serde.TopicCodec;
 
-import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -13,31 +13,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Decodes Kafka records into {@link Incoming}: a record with its origin, or a dead letter. It never
  * throws on bad input, so one malformed record cannot restart the job forever.
  */
-public final class IncomingDeserializer<T extends SpecificRecordBase>
+public final class IncomingDeserializer<T extends SpecificRecord>
         implements KafkaRecordDeserializationSchema<Incoming<T>> {
     private static final long serialVersionUID = 1L;
 
-    private final String topic;
-    private final Class<T> recordClass;
-    private final String job;
-    private transient TopicCodec<T> codec;
+    private final TopicCodec<T> codec;
 
-    /**
-     * @param topic the topic read
-     * @param recordClass the record type it carries
-     * @param job job name recorded in dead letters
-     */
-    public IncomingDeserializer(String topic, Class<T> recordClass, String job) {
-        this.topic = topic;
-        this.recordClass = recordClass;
-        this.job = job;
+    /** Decodes with {@code codec}, which names the topic, record type and job for dead letters. */
+    public IncomingDeserializer(TopicCodec<T> codec) {
+        this.codec = java.util.Objects.requireNonNull(codec, "codec");
     }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Incoming<T>> out) {
-        if (codec == null) {
-            codec = TopicCodec.of(topic, recordClass).withJob(job);
-        }
         Decoded<T> decoded =
                 codec.decode(
                         record.topic(),
@@ -64,6 +52,6 @@ public final class IncomingDeserializer<T extends SpecificRecordBase>
 
     @Override
     public TypeInformation<Incoming<T>> getProducedType() {
-        return Incoming.typeInfo(recordClass);
+        return Incoming.typeInfo(codec.recordType());
     }
 }

@@ -1,4 +1,4 @@
-package dev.graft.jobs;
+package dev.graft.connectors.kafka;
 
 import org.apache.avro.specific.SpecificRecord;
 
