@@ -50,16 +50,19 @@ public final class ShardedSafetensors implements SafetensorsSource {
         SafetensorsIndex index = SafetensorsIndex.read(indexFile);
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         try {
+            // Shards in name order (model-00001-of-…, model-00002-of-…), so tensors() lists the
+            // checkpoint in storage order; the first tensor naming a shard is blamed for it.
+            Map<String, String> firstTensorOf = new java.util.TreeMap<>();
             for (Map.Entry<String, String> e : index.weightMap().entrySet()) {
-                String shard = e.getValue();
-                if (shards.containsKey(shard)) {
-                    continue;
-                }
-                Path file = SafetensorsIndex.resolveShard(dir, name, e.getKey(), shard);
+                firstTensorOf.putIfAbsent(e.getValue(), e.getKey());
+            }
+            for (Map.Entry<String, String> e : firstTensorOf.entrySet()) {
+                String shard = e.getKey();
+                Path file = SafetensorsIndex.resolveShard(dir, name, e.getValue(), shard);
                 if (!Files.isRegularFile(file)) {
                     throw new CheckpointFormatException(
                             name,
-                            e.getKey(),
+                            e.getValue(),
                             "shard file '" + printable(shard) + "' does not exist");
                 }
                 shards.put(shard, SafetensorsFile.open(file));
