@@ -1,0 +1,500 @@
+package dev.graft.connectors.store;
+
+import dev.graft.connectors.hf.HfCheckpoint;
+import dev.graft.schema.FileEntry;
+
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Immutable checkpoint directories {@code <root>/<run>/<generation>-<short hash>/} on a Flink
+ * {@link FileSystem}, each with {@code config.json}, the safetensors file(s) and the manifest
+ * {@code graft.json}.
+ *
+ * <p><b>Atomic publish.</b> {@link #publish} copies the files into a staging directory ({@code
+ * <root>/<run>/.staging-…}) while hashing them, writes the manifest, re-reads every staged file to
+ * verify its hash, and renames the staging directory into place. A writer killed at any point
+ * leaves at most a staging directory, which is never served ({@link #removeStaging} clears them). A
+ * directory whose manifest is missing or invalid, or whose files differ from it, is never served
+ * either.
+ *
+ * <p><b>Idempotent.</b> The short hash of a transformed checkpoint derives from (run, generation,
+ * decision id): publishing the same decision again returns the checkpoint already there. An
+ * imported checkpoint (no decision) is named by the hash of its files.
+ *
+ * <pre>{@code
+ * CheckpointStore store = CheckpointStore.open(URI.create("file:///data/graft"));
+ * PublishedCheckpoint p = store.publish(request, localDir);
+ * CheckpointRef ref = p.toRef();
+ * }</pre>
+ */
+public final class CheckpointStore {
+
+    private static final Pattern CHECKPOINT_DIR = Pattern.compile("(\\d{1,9})-([0-9a-f]{12})");
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+    static final String STAGING_PREFIX = ".staging-";
+    private static final int BUFFER_BYTES = 1 << 20;
+
+    private final FileSystem fs;
+    private final Path root;
+    private final Clock clock;
+
+    /**
+     * A store on {@code fs} under {@code root}.
+     *
+     * @param clock gives manifests their creation time
+     */
+    public CheckpointStore(FileSystem fs, Path root, Clock clock) {
+        this.fs = Objects.requireNonNull(fs, "fs");
+        this.root = Objects.requireNonNull(root, "root");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** A store under {@code root} (file://, or s3:// and hdfs:// with Flink's plugins). */
+    public static CheckpointStore open(URI root) throws IOException {
+        return new CheckpointStore(FileSystem.get(root), new Path(root), Clock.systemUTC());
+    }
+
+    /** The root. */
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Publishes the checkpoint in {@code localDir} (a Hugging Face checkpoint directory: {@code
+     * config.json} and safetensors, complete for its family) atomically.
+     *
+     * @return the published checkpoint; the existing one when this decision was published before
+     * @throws IOException if the checkpoint is invalid or the store fails; nothing is then visible
+     */
+    public PublishedCheckpoint publish(PublishRequest request, java.nio.file.Path localDir)
+            throws IOException {
+        List<String> files = listLocalFiles(localDir);
+        try (HfCheckpoint checkpoint = HfCheckpoint.open(localDir)) {
+            checkpoint.requireComplete();
+        }
+        String shortHash =
+                request.decisionId() != null
+                        ? sha256Hex(
+                                        (request.runId()
+                                                        + '\0'
+                                                        + request.generation()
+                                                        + '\0'
+                                                        + request.decisionId())
+                                                .getBytes(StandardCharsets.UTF_8))
+                                .substring(0, 12)
+                        : contentHash(localDir, files);
+        Path runDir = new Path(root, request.runId());
+        Path target = new Path(runDir, request.generation() + "-" + shortHash);
+        Optional<PublishedCheckpoint> existing = existing(target, request);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Path staging =
+                new Path(
+                        runDir,
+                        STAGING_PREFIX
+                                + target.getName()
+                                + "-"
+                                + UUID.randomUUID().toString().substring(0, 8));
+        try {
+            fs.mkdirs(staging);
+            List<FileEntry> entries = new ArrayList<>();
+            for (String file : files) {
+                entries.add(copyIn(localDir.resolve(file), new Path(staging, file), file));
+            }
+            Manifest manifest =
+                    new Manifest(
+                            Manifest.FORMAT_VERSION,
+                            request.runId(),
+                            request.generation(),
+                            request.step(),
+                            request.decisionId(),
+                            request.parent(),
+                            request.operator(),
+                            request.operatorOptions(),
+                            request.verification(),
+                            request.arch(),
+                            entries,
+                            clock.millis(),
+                            GraftVersion.get());
+            try (FSDataOutputStream out =
+                    fs.create(
+                            new Path(staging, Manifest.FILE_NAME),
+                            FileSystem.WriteMode.NO_OVERWRITE)) {
+                out.write(manifest.toJsonBytes());
+            }
+            // Verify what the store holds, not what we meant to write.
+            PublishedCheckpoint staged = load(staging);
+            verify(staged);
+            if (!fs.rename(staging, target)) {
+                existing = existing(target, request);
+                if (existing.isPresent()) {
+                    fs.delete(staging, true);
+                    return existing.get();
+                }
+                throw new IOException(
+                        "could not rename "
+                                + staging
+                                + " to "
+                                + target
+                                + "; nothing was published");
+            }
+            return load(target);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                fs.delete(staging, true);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    /** The run's checkpoints with a valid manifest, by generation then creation time. */
+    public List<PublishedCheckpoint> list(String runId) throws IOException {
+        checkRunId(runId);
+        Path runDir = new Path(root, runId);
+        if (!fs.exists(runDir)) {
+            return List.of();
+        }
+        List<PublishedCheckpoint> out = new ArrayList<>();
+        FileStatus[] statuses = fs.listStatus(runDir);
+        for (FileStatus s : statuses == null ? new FileStatus[0] : statuses) {
+            if (s.isDir() && CHECKPOINT_DIR.matcher(s.getPath().getName()).matches()) {
+                tryLoad(s.getPath()).ifPresent(out::add);
+            }
+        }
+        out.sort(
+                Comparator.comparingInt((PublishedCheckpoint p) -> p.manifest().generation())
+                        .thenComparingLong(p -> p.manifest().createdAtMs())
+                        .thenComparing(PublishedCheckpoint::name));
+        return out;
+    }
+
+    /** The run's newest checkpoint, if any. */
+    public Optional<PublishedCheckpoint> latest(String runId) throws IOException {
+        List<PublishedCheckpoint> all = list(runId);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /**
+     * The checkpoint in {@code dir}, if it is one the store serves: a manifest that parses, names
+     * the directory's run and generation, and lists exactly the files present with their sizes.
+     *
+     * @throws ManifestException saying what is wrong
+     */
+    public PublishedCheckpoint load(Path dir) throws IOException {
+        Path manifestPath = new Path(dir, Manifest.FILE_NAME);
+        String source = manifestPath.toString();
+        if (!fs.exists(manifestPath)) {
+            throw new ManifestException(
+                    source, "does not exist; the directory is not a checkpoint");
+        }
+        long size = fs.getFileStatus(manifestPath).getLen();
+        if (size > Manifest.MAX_BYTES) {
+            throw new ManifestException(source, "is " + size + " bytes; expected a manifest");
+        }
+        byte[] bytes;
+        try (InputStream in = fs.open(manifestPath)) {
+            bytes = in.readNBytes((int) size);
+        }
+        Manifest manifest = Manifest.parse(bytes, source);
+        Matcher m = CHECKPOINT_DIR.matcher(dir.getName());
+        if (m.matches() && Integer.parseInt(m.group(1)) != manifest.generation()) {
+            throw new ManifestException(
+                    source,
+                    "says generation "
+                            + manifest.generation()
+                            + " but lies in directory "
+                            + dir.getName());
+        }
+        Map<String, Long> present = new java.util.TreeMap<>();
+        listRemote(dir, "", present);
+        present.remove(Manifest.FILE_NAME);
+        for (FileEntry f : manifest.files()) {
+            Long actual = present.remove(f.getPath());
+            if (actual == null) {
+                throw new ManifestException(
+                        source, "lists '" + f.getPath() + "', which is missing");
+            }
+            if (actual != f.getBytes()) {
+                throw new ManifestException(
+                        source,
+                        "lists '"
+                                + f.getPath()
+                                + "' as "
+                                + f.getBytes()
+                                + " bytes; it is "
+                                + actual);
+            }
+        }
+        if (!present.isEmpty()) {
+            throw new ManifestException(
+                    source, "does not list " + String.join(", ", present.keySet()));
+        }
+        return new PublishedCheckpoint(dir, manifest, sha256Hex(bytes));
+    }
+
+    /**
+     * Re-reads every file of a checkpoint and checks its sha256 against the manifest.
+     *
+     * @throws ManifestException naming the first file that differs
+     */
+    public void verify(PublishedCheckpoint checkpoint) throws IOException {
+        for (FileEntry f : checkpoint.manifest().files()) {
+            Path p = new Path(checkpoint.dir(), f.getPath());
+            MessageDigest digest = sha256();
+            long n = 0;
+            byte[] buf = new byte[BUFFER_BYTES];
+            try (FSDataInputStream in = fs.open(p)) {
+                int r;
+                while ((r = in.read(buf)) > 0) {
+                    digest.update(buf, 0, r);
+                    n += r;
+                }
+            }
+            String actual = HexFormat.of().formatHex(digest.digest());
+            if (n != f.getBytes() || !actual.equals(f.getSha256())) {
+                throw new ManifestException(
+                        new Path(checkpoint.dir(), Manifest.FILE_NAME).toString(),
+                        "lists '"
+                                + f.getPath()
+                                + "' with sha256 "
+                                + f.getSha256()
+                                + " ("
+                                + f.getBytes()
+                                + " bytes); the file has "
+                                + actual
+                                + " ("
+                                + n
+                                + " bytes)");
+            }
+        }
+    }
+
+    /**
+     * A local directory holding the checkpoint's files, for memory-mapped reading: the directory
+     * itself on a local file system, else a verified copy under {@code cacheDir}.
+     */
+    public java.nio.file.Path localDir(PublishedCheckpoint checkpoint, java.nio.file.Path cacheDir)
+            throws IOException {
+        if (!fs.isDistributedFS() && "file".equals(checkpoint.dir().toUri().getScheme())) {
+            return java.nio.file.Path.of(checkpoint.dir().toUri());
+        }
+        java.nio.file.Path local =
+                cacheDir.resolve(checkpoint.manifest().runId()).resolve(checkpoint.name());
+        if (Files.isDirectory(local)) {
+            return local;
+        }
+        java.nio.file.Path tmp =
+                Files.createDirectories(local.getParent())
+                        .resolve(STAGING_PREFIX + UUID.randomUUID());
+        for (FileEntry f : checkpoint.manifest().files()) {
+            java.nio.file.Path target = tmp.resolve(f.getPath());
+            Files.createDirectories(target.getParent());
+            MessageDigest digest = sha256();
+            try (InputStream in = fs.open(new Path(checkpoint.dir(), f.getPath()));
+                    OutputStream out = Files.newOutputStream(target)) {
+                byte[] buf = new byte[BUFFER_BYTES];
+                int r;
+                while ((r = in.read(buf)) > 0) {
+                    digest.update(buf, 0, r);
+                    out.write(buf, 0, r);
+                }
+            }
+            if (!HexFormat.of().formatHex(digest.digest()).equals(f.getSha256())) {
+                throw new ManifestException(
+                        checkpoint.dir().toString(),
+                        "file '" + f.getPath() + "' changed while it was copied");
+            }
+        }
+        Files.move(tmp, local, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return local;
+    }
+
+    /** Deletes the run's staging directories (left by killed writers); returns how many. */
+    public int removeStaging(String runId) throws IOException {
+        checkRunId(runId);
+        Path runDir = new Path(root, runId);
+        if (!fs.exists(runDir)) {
+            return 0;
+        }
+        int n = 0;
+        for (FileStatus s : fs.listStatus(runDir)) {
+            if (s.getPath().getName().startsWith(STAGING_PREFIX) && fs.delete(s.getPath(), true)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private Optional<PublishedCheckpoint> existing(Path target, PublishRequest request)
+            throws IOException {
+        if (!fs.exists(target)) {
+            return Optional.empty();
+        }
+        Optional<PublishedCheckpoint> loaded = tryLoad(target);
+        if (loaded.isPresent()
+                && Objects.equals(loaded.get().manifest().decisionId(), request.decisionId())
+                && loaded.get().manifest().runId().equals(request.runId())) {
+            return loaded;
+        }
+        // Never served (no valid manifest, e.g. a non-atomic store's half rename): replace it.
+        fs.delete(target, true);
+        return Optional.empty();
+    }
+
+    private Optional<PublishedCheckpoint> tryLoad(Path dir) {
+        try {
+            return Optional.of(load(dir));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void listRemote(Path dir, String prefix, Map<String, Long> out) throws IOException {
+        for (FileStatus s : fs.listStatus(dir)) {
+            String rel = prefix + s.getPath().getName();
+            if (s.isDir()) {
+                listRemote(s.getPath(), rel + "/", out);
+            } else {
+                out.put(rel, s.getLen());
+            }
+        }
+    }
+
+    private FileEntry copyIn(java.nio.file.Path from, Path to, String relative) throws IOException {
+        MessageDigest digest = sha256();
+        long n = 0;
+        try (InputStream in = Files.newInputStream(from);
+                FSDataOutputStream out = fs.create(to, FileSystem.WriteMode.NO_OVERWRITE)) {
+            byte[] buf = new byte[BUFFER_BYTES];
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                digest.update(buf, 0, r);
+                out.write(buf, 0, r);
+                n += r;
+            }
+            out.flush();
+            out.sync();
+        }
+        return FileEntry.newBuilder()
+                .setPath(relative)
+                .setBytes(n)
+                .setSha256(HexFormat.of().formatHex(digest.digest()))
+                .build();
+    }
+
+    private static String contentHash(java.nio.file.Path dir, List<String> files)
+            throws IOException {
+        MessageDigest all = sha256();
+        for (String f : files) {
+            MessageDigest one = sha256();
+            try (InputStream in = Files.newInputStream(dir.resolve(f))) {
+                byte[] buf = new byte[BUFFER_BYTES];
+                int r;
+                while ((r = in.read(buf)) > 0) {
+                    one.update(buf, 0, r);
+                }
+            }
+            all.update(
+                    (f + '\0' + HexFormat.of().formatHex(one.digest()) + '\n')
+                            .getBytes(StandardCharsets.UTF_8));
+        }
+        return HexFormat.of().formatHex(all.digest()).substring(0, 12);
+    }
+
+    private static List<String> listLocalFiles(java.nio.file.Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + " is not a directory; expected a checkpoint directory");
+        }
+        List<String> files = new ArrayList<>();
+        try (Stream<java.nio.file.Path> walk = Files.walk(dir)) {
+            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) walk::iterator) {
+                if (p.equals(dir)
+                        || Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                String rel = dir.relativize(p).toString().replace('\\', '/');
+                if (Files.isSymbolicLink(p) || !Files.isRegularFile(p)) {
+                    throw new IOException(
+                            dir
+                                    + ": '"
+                                    + rel
+                                    + "' is a link or special file; a checkpoint holds"
+                                    + " regular files only");
+                }
+                if (rel.equals(Manifest.FILE_NAME)) {
+                    throw new IOException(
+                            dir
+                                    + " already has a "
+                                    + Manifest.FILE_NAME
+                                    + "; the store writes the manifest itself");
+                }
+                files.add(rel);
+            }
+        }
+        files.sort(null);
+        return files;
+    }
+
+    /** Whether {@code p} is a '/'-separated relative path with no empty, '.' or '..' parts. */
+    static boolean isSafeRelativePath(String p) {
+        if (p.isEmpty() || p.startsWith("/") || p.contains("\\") || p.contains("\0")) {
+            return false;
+        }
+        for (String part : p.split("/", -1)) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void checkRunId(String runId) {
+        if (runId == null || !RUN_ID.matcher(runId).matches()) {
+            throw new IllegalArgumentException(
+                    "run id '"
+                            + runId
+                            + "' is not usable as a directory name; expected 1-128 letters,"
+                            + " digits, '.', '_' or '-', not starting with '.' or '-'");
+        }
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}
