@@ -1,6 +1,6 @@
 package dev.graft.cli;
 
-import dev.graft.jobs.GraftVersion;
+import dev.graft.connectors.store.GraftVersion;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,16 +24,12 @@ import picocli.CommandLine.Command;
             SendMetricsCommand.class,
             TailCommand.class,
             TopicsCommand.class,
+            InspectCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.Option(
-            names = "--verbose",
-            scope = CommandLine.ScopeType.INHERIT,
-            description = "Print stack traces with errors.")
-    boolean verbose;
 
     public static void main(String[] args) {
         System.exit(run(args));

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.core.fs.FileSystem;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,8 +77,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON document instead of text.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Print the stack trace of an error.")
-    boolean verbose;
+    @Mixin Verbosity verbosity;
 
     @Option(
             names = "--skip-values",
@@ -114,7 +114,7 @@ public final class InspectCommand implements Callable<Integer> {
                 out.flush();
             }
             err.println("graft inspect: " + message);
-            if (verbose) {
+            if (verbosity.verbose) {
                 StringWriter trace = new StringWriter();
                 e.printStackTrace(new PrintWriter(trace));
                 err.print(trace);

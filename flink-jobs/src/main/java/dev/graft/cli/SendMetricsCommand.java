@@ -55,6 +55,8 @@ final class SendMetricsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Send JSON instead of Avro.")
     boolean json;
 
+    @picocli.CommandLine.Mixin Verbosity verbosity;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override

@@ -52,6 +52,8 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--from-end", description = "Only records written after tail starts.")
     boolean fromEnd;
 
+    @picocli.CommandLine.Mixin Verbosity verbosity;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override

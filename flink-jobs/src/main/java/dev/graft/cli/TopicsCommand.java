@@ -14,6 +14,8 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = "Lists Graft's topics, their record types and who writes them.")
 final class TopicsCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin Verbosity verbosity;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override

@@ -50,6 +50,8 @@ final class UpCommand implements Callable<Integer> {
                             + " (see docs/configuration.md).")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @picocli.CommandLine.Mixin Verbosity verbosity;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override

@@ -1,13 +1,13 @@
 package dev.graft.jobs.local;
 
 import dev.graft.connectors.broker.EmbeddedKafka;
+import dev.graft.connectors.store.GraftVersion;
 import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.connectors.topics.TopicSpec;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
-import dev.graft.jobs.GraftVersion;
 import dev.graft.jobs.trigger.TriggerJob;
 
 import org.apache.flink.api.common.JobID;

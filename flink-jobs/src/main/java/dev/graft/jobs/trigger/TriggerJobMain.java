@@ -1,9 +1,9 @@
 package dev.graft.jobs.trigger;
 
+import dev.graft.connectors.store.GraftVersion;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
-import dev.graft.jobs.GraftVersion;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
