@@ -1,9 +1,9 @@
 package dev.graft.growth.policy;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
 
 class DecisionIdsTest {
     @Test
@@ -19,8 +19,7 @@ class DecisionIdsTest {
 
     @Test
     void fieldBoundariesCannotBeConfused() {
-        assertThat(DecisionIds.of("a", 1, "PLATEAU", 2))
-                .isNotEqualTo(DecisionIds.of("a1", 1, "PLATEAU", 2));
+        assertThat(DecisionIds.of("a", 1, "PLATEAU", 2)).isNotEqualTo(DecisionIds.of("a1", 1, "PLATEAU", 2));
     }
 
     @Test
