@@ -23,8 +23,9 @@ import java.util.Optional;
  * <p>Points are taken in the order given. A step lower than the one before means the trainer
  * restarted from an earlier checkpoint: a new generation starts there, with fresh detector states
  * (as Graft's generation counter does online). Every growth signal the gate lets through is taken
- * to be acted on, so it starts the gate's cooldown; divergence is reported, never gated, and is not
- * taken as an action.
+ * to be acted on, so it starts the gate's cooldown; divergence (from {@code divergence}, or from
+ * {@code detector} itself when that is a {@link DivergenceDetector}) is reported, never gated, and
+ * is not taken as an action.
  */
 public final class CurveScan {
 
@@ -130,7 +131,9 @@ public final class CurveScan {
                 SignalEvaluation<S> e = detector.evaluate(state, step, point.value());
                 state = e.state();
                 scanned.add(new ScannedPoint(step, point.value(), e.smoothed(), generation));
-                if (e.signal().isPresent()) {
+                if (e.signal().isPresent() && !e.signal().get().isGrowthCandidate()) {
+                    signals.add(e.signal().get()); // a divergence detector passed as `detector`
+                } else if (e.signal().isPresent()) {
                     Signal signal = e.signal().get();
                     GateVerdict verdict = gate.verdict(gateState, step, point.wallTimeMillis());
                     if (verdict.isOpen()) {
