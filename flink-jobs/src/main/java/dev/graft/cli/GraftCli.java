@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             SendMetricsCommand.class,
             TailCommand.class,
             TopicsCommand.class,
+            DetectCommand.class,
             InspectCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
