@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,17 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DetectCommandTest {
     @TempDir Path dir;
 
-    /** What one run printed. */
-    record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new DetectCommand());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(new DetectCommand(), args);
     }
 
     /** The PyTorch docs example: patience 2 fires on the 3rd bad evaluation. */
@@ -39,7 +27,7 @@ class DetectCommandTest {
 
     @Test
     void listsFiringsAsPyTorchWouldReduceTheLearningRate() throws IOException {
-        Run run = run(docsExample().toString(), "--patience", "2");
+        CliRun run = run(docsExample().toString(), "--patience", "2");
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out())
@@ -56,7 +44,7 @@ class DetectCommandTest {
                         dir.resolve("flat.csv"),
                         "step,loss\n1,1\n2,1\n3,1\n4,1\n5,1\n6,1\n7,nan\n");
 
-        Run run = run(flat.toString(), "--patience", "0", "--cooldown", "2", "--json");
+        CliRun run = run(flat.toString(), "--patience", "0", "--cooldown", "2", "--json");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode array = new ObjectMapper().readTree(run.out());
@@ -83,7 +71,7 @@ class DetectCommandTest {
         }
         Path file = Files.writeString(dir.resolve("train.log"), log.toString());
 
-        Run run =
+        CliRun run =
                 run(
                         file.toString(),
                         "--mode",
@@ -112,7 +100,7 @@ class DetectCommandTest {
     void plotsAPng() throws IOException {
         Path png = dir.resolve("out/loss.png");
 
-        Run run =
+        CliRun run =
                 run(
                         docsExample().toString(),
                         "--mode",
@@ -129,7 +117,7 @@ class DetectCommandTest {
     void badInputIsOneLineNamingFileAndLineWithExitCode2() throws IOException {
         Path bad = Files.writeString(dir.resolve("bad.csv"), "step,loss\n1,2.0\n2,oops\n");
 
-        Run run = run(bad.toString());
+        CliRun run = run(bad.toString());
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err().strip())

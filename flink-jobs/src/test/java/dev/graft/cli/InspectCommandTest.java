@@ -16,11 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,16 +40,8 @@ class InspectCommandTest {
 
     @TempDir Path dir;
 
-    record Result(int exit, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new InspectCommand());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(new InspectCommand(), args);
     }
 
     static Path checkpoint(Path dir, String config, long shardBytes) throws IOException {
@@ -82,8 +71,8 @@ class InspectCommandTest {
     @Test
     void printsFamilyArchitectureParametersDtypesAndTensors() throws IOException {
         Path ckpt = checkpoint(dir.resolve("llama"), LLAMA, 2_000);
-        Result r = run(ckpt.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
+        CliRun r = run(ckpt.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
         long params = TensorLayout.parameterCount(HfConfig.read(ckpt.resolve("config.json")));
         assertThat(r.out())
                 .contains("family:       llama (from config.json)")
@@ -100,8 +89,8 @@ class InspectCommandTest {
     @Test
     void jsonForMachines() throws IOException {
         Path ckpt = checkpoint(dir.resolve("llama"), LLAMA, Long.MAX_VALUE);
-        Result r = run("--json", ckpt.toString());
-        assertThat(r.exit()).isZero();
+        CliRun r = run("--json", ckpt.toString());
+        assertThat(r.exitCode()).isZero();
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertThat(json.get("valid").asBoolean()).isTrue();
         assertThat(json.get("family").asText()).isEqualTo("llama");
@@ -113,8 +102,8 @@ class InspectCommandTest {
     @Test
     void aBareSafetensorsFileIsInspectedWithoutConfig() throws IOException {
         Path ckpt = checkpoint(dir.resolve("llama"), LLAMA, Long.MAX_VALUE);
-        Result r = run(ckpt.resolve("model.safetensors").toString());
-        assertThat(r.exit()).isZero();
+        CliRun r = run(ckpt.resolve("model.safetensors").toString());
+        assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("family:       llama (from tensor names)").contains("1 file");
     }
 
@@ -124,16 +113,16 @@ class InspectCommandTest {
         CheckpointStore store = CheckpointStore.open(dir.resolve("store").toUri());
         PublishedCheckpoint p = store.publish(PublishRequest.imported("run", 0, 100, null), ckpt);
         Path published = Path.of(URI.create(p.toRef().getUri()));
-        Result r = run(published.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
+        CliRun r = run(published.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out())
                 .contains(
                         "manifest:     graft.json v1, 2 files verified; run run generation 0 step 100, operator import");
         byte[] config = Files.readAllBytes(published.resolve("config.json"));
         config[config.length - 2] = ' ';
         Files.write(published.resolve("config.json"), config);
-        Result tampered = run(published.toString());
-        assertThat(tampered.exit()).isEqualTo(InspectCommand.INVALID);
+        CliRun tampered = run(published.toString());
+        assertThat(tampered.exitCode()).isEqualTo(InspectCommand.INVALID);
         assertThat(tampered.err()).contains("lists 'config.json' with sha256");
     }
 
@@ -143,8 +132,8 @@ class InspectCommandTest {
         Files.writeString(
                 ckpt.resolve("config.json"),
                 LLAMA.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3"));
-        Result missing = run(ckpt.toString());
-        assertThat(missing.exit()).isEqualTo(1);
+        CliRun missing = run(ckpt.toString());
+        assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err().strip().lines()).hasSize(1);
         assertThat(missing.err())
                 .contains("9 missing tensor(s): model.layers.2.input_layernorm.weight[16]");
@@ -158,8 +147,8 @@ class InspectCommandTest {
         ByteBuffer b = ByteBuffer.allocate(8 + header.length() + 8).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(header.length()).put(header.getBytes()).putFloat(1f).putFloat(Float.NaN);
         Files.write(nan, b.array());
-        Result r = run(nan.toString());
-        assertThat(r.exit()).isEqualTo(1);
+        CliRun r = run(nan.toString());
+        assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err())
                 .isEqualTo(
                         "graft inspect: "
@@ -167,16 +156,16 @@ class InspectCommandTest {
                                 + ": tensor 'a': F32[2] holds a NaN or infinite value at flat"
                                 + " index 1; every float in a checkpoint must be finite"
                                 + System.lineSeparator());
-        assertThat(run("--skip-values", nan.toString()).exit()).isZero();
+        assertThat(run("--skip-values", nan.toString()).exitCode()).isZero();
 
-        Result verbose = run("--verbose", nan.toString());
+        CliRun verbose = run("--verbose", nan.toString());
         assertThat(verbose.err()).contains("CheckpointFormatException").contains("\tat ");
 
-        Result json = run("--json", nan.toString());
+        CliRun json = run("--json", nan.toString());
         assertThat(json.out()).contains("\"valid\" : false");
 
-        Result absent = run(dir.resolve("nope").toString());
-        assertThat(absent.exit()).isEqualTo(1);
+        CliRun absent = run(dir.resolve("nope").toString());
+        assertThat(absent.exitCode()).isEqualTo(1);
         assertThat(absent.err()).contains("nope: no such file or directory");
     }
 
@@ -189,8 +178,8 @@ class InspectCommandTest {
                         .order(ByteOrder.LITTLE_ENDIAN)
                         .putLong(Long.MAX_VALUE)
                         .array());
-        Result r = run(hostile.toString());
-        assertThat(r.exit()).isEqualTo(1);
+        CliRun r = run(hostile.toString());
+        assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err())
                 .contains("header length 9223372036854775807 exceeds the 8 bytes after it");
     }

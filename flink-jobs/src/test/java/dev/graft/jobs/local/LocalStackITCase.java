@@ -1,6 +1,6 @@
 package dev.graft.jobs.local;
 
-import dev.graft.cli.GraftCli;
+import dev.graft.cli.CliRun;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,10 +8,7 @@ import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,16 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LocalStackITCase {
     @TempDir Path dir;
 
-    private record Result(int exitCode, String out, String err) {}
-
-    private static Result graft(String... args) {
-        CommandLine cli = GraftCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static CliRun graft(String... args) {
+        return CliRun.graft(args);
     }
 
     @Test
@@ -57,7 +46,7 @@ class LocalStackITCase {
                     .contains("graft.metrics", "graft.decisions", "graft.dlq");
             String bootstrap = stack.bootstrapServers();
 
-            Result sent =
+            CliRun sent =
                     graft(
                             "send-metrics",
                             "-b",
@@ -69,7 +58,7 @@ class LocalStackITCase {
             assertThat(sent.exitCode()).as(sent.err()).isZero();
             assertThat(sent.out()).contains("sent 8 records to graft.metrics for run readme-run");
 
-            Result tail =
+            CliRun tail =
                     graft(
                             "tail",
                             "graft.decisions",
@@ -90,7 +79,7 @@ class LocalStackITCase {
                     .isEqualTo(20);
 
             Path bad = Files.writeString(dir.resolve("bad.csv"), "step,loss\n0,1.0\n1,oops\n");
-            Result refused =
+            CliRun refused =
                     graft("send-metrics", "-b", bootstrap, "--run", "r", "--file", bad.toString());
             assertThat(refused.exitCode()).isEqualTo(2);
             assertThat(refused.err()).contains("line 3", "expected a number", "'oops'");
