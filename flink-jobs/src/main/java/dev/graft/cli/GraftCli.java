@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             UpCommand.class,
             SendMetricsCommand.class,
+            SendCheckpointCommand.class,
             TailCommand.class,
             TopicsCommand.class,
             DetectCommand.class,

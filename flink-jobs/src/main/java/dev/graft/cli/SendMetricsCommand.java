@@ -7,9 +7,7 @@ import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.schema.TrainingMetric;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -83,23 +81,7 @@ final class SendMetricsCommand implements Callable<Integer> {
                         .withWriteFormat(json ? WireFormat.JSON : WireFormat.AVRO);
         byte[] key = runId.getBytes(StandardCharsets.UTF_8);
         long start = System.currentTimeMillis();
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(
-                        Map.of(
-                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                kafka.bootstrapServers,
-                                ProducerConfig.ACKS_CONFIG,
-                                "all",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                                true,
-                                ProducerConfig.LINGER_MS_CONFIG,
-                                5,
-                                ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                                30_000,
-                                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                                60_000),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
             long index = 0;
             for (StepCsv.Point point : curve.points()) {
                 TrainingMetric record =

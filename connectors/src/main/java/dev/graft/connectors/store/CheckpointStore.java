@@ -414,19 +414,42 @@ public final class CheckpointStore {
             throws IOException {
         MessageDigest all = sha256();
         for (String f : files) {
-            MessageDigest one = sha256();
-            try (InputStream in = Files.newInputStream(dir.resolve(f))) {
-                byte[] buf = new byte[BUFFER_BYTES];
-                int r;
-                while ((r = in.read(buf)) > 0) {
-                    one.update(buf, 0, r);
-                }
-            }
             all.update(
-                    (f + '\0' + HexFormat.of().formatHex(one.digest()) + '\n')
-                            .getBytes(StandardCharsets.UTF_8));
+                    (f + '\0' + sha256Hex(dir.resolve(f)) + '\n').getBytes(StandardCharsets.UTF_8));
         }
         return HexFormat.of().formatHex(all.digest()).substring(0, 12);
+    }
+
+    /**
+     * The files of a local checkpoint directory (as a trainer saved it) with sizes and sha256, in
+     * path order: what a CheckpointSaved announces.
+     *
+     * @throws IOException if the directory holds links, special files or a {@code graft.json}
+     */
+    public static List<FileEntry> describeLocal(java.nio.file.Path dir) throws IOException {
+        List<FileEntry> entries = new ArrayList<>();
+        for (String f : listLocalFiles(dir)) {
+            java.nio.file.Path file = dir.resolve(f);
+            entries.add(
+                    FileEntry.newBuilder()
+                            .setPath(f)
+                            .setBytes(Files.size(file))
+                            .setSha256(sha256Hex(file))
+                            .build());
+        }
+        return entries;
+    }
+
+    private static String sha256Hex(java.nio.file.Path file) throws IOException {
+        MessageDigest one = sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[BUFFER_BYTES];
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                one.update(buf, 0, r);
+            }
+        }
+        return HexFormat.of().formatHex(one.digest());
     }
 
     private static List<String> listLocalFiles(java.nio.file.Path dir) throws IOException {
