@@ -15,6 +15,7 @@ import dev.graft.schema.FileEntry;
 import dev.graft.schema.GrowthCommand;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.LrSchedule;
+import dev.graft.schema.PublishStatus;
 import dev.graft.schema.TrainingMetric;
 import dev.graft.schema.TransformProgress;
 import dev.graft.schema.TransformStatus;
@@ -279,14 +280,37 @@ public final class RecordValidator {
         c.nonBlank("$.decision_id", r.getDecisionId());
         c.nonNegative("$.generation", r.getGeneration());
         checkpointRef(c, "$.parent", r.getParent());
-        checkpointRef(c, "$.checkpoint", r.getCheckpoint());
         c.nonBlank("$.operator", r.getOperator());
         c.keysNonBlank("$.operator_options", r.getOperatorOptions());
-        arch(c, "$.source_arch", r.getSourceArch());
-        arch(c, "$.target_arch", r.getTargetArch());
-        verification(c, "$.verification", r.getVerification());
-        if (r.getFiles().isEmpty()) {
-            c.add("$.files", "expected at least one file (config.json, weights), found none");
+        boolean published = r.getStatus() == PublishStatus.PUBLISHED;
+        if (published) {
+            // A published checkpoint is complete: where it is, what it is, how it was checked.
+            require(c, "$.checkpoint", r.getCheckpoint(), "a published checkpoint");
+            require(c, "$.source_arch", r.getSourceArch(), "a published checkpoint");
+            require(c, "$.target_arch", r.getTargetArch(), "a published checkpoint");
+            require(c, "$.verification", r.getVerification(), "a published checkpoint");
+            if (r.getError() != null) {
+                c.add(
+                        "$.error",
+                        "expected no error on a PUBLISHED record, found " + r.getError().getCode());
+            }
+            if (r.getFiles().isEmpty()) {
+                c.add("$.files", "expected at least one file (config.json, weights), found none");
+            }
+        } else if (r.getError() == null) {
+            c.add("$.error", "expected the reason on a " + r.getStatus() + " record, found none");
+        }
+        if (r.getCheckpoint() != null) {
+            checkpointRef(c, "$.checkpoint", r.getCheckpoint());
+        }
+        if (r.getSourceArch() != null) {
+            arch(c, "$.source_arch", r.getSourceArch());
+        }
+        if (r.getTargetArch() != null) {
+            arch(c, "$.target_arch", r.getTargetArch());
+        }
+        if (r.getVerification() != null) {
+            verification(c, "$.verification", r.getVerification());
         }
         files(c, "$.files", r.getFiles());
         c.nonNegative("$.total_bytes", r.getTotalBytes());
@@ -390,6 +414,12 @@ public final class RecordValidator {
             }
             c.nonNegative(at + ".bytes", f.getBytes());
             c.sha256(at + ".sha256", f.getSha256());
+        }
+    }
+
+    private static void require(Checks c, String path, Object value, String what) {
+        if (value == null) {
+            c.add(path, "expected a value on " + what + ", found null");
         }
     }
 

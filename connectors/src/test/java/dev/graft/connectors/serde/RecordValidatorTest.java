@@ -46,6 +46,34 @@ class RecordValidatorTest {
     }
 
     @Test
+    void aFailedTransformIsValidWithItsReasonAndWithoutACheckpoint() {
+        CheckpointPublished failed =
+                dev.graft.connectors.transform.Outcomes.failed(
+                        Fixtures.decision(),
+                        "SOURCE_MISSING",
+                        "no checkpoint at file:///x",
+                        false,
+                        "test",
+                        1L);
+        assertThat(RecordValidator.validate(failed)).isEmpty();
+
+        failed.setError(null);
+        assertThat(RecordValidator.validate(failed))
+                .extracting(RecordValidator.Violation::path)
+                .containsExactly("$.error");
+    }
+
+    @Test
+    void aPublishedCheckpointMustSayWhereItIsAndHowItWasChecked() {
+        CheckpointPublished published = Fixtures.published();
+        published.setCheckpoint(null);
+        published.setVerification(null);
+        assertThat(RecordValidator.validate(published))
+                .extracting(RecordValidator.Violation::path)
+                .containsExactlyInAnyOrder("$.checkpoint", "$.verification");
+    }
+
+    @Test
     void everyProblemIsReportedNotJustTheFirst() {
         TrainingMetric m = Fixtures.metric();
         m.setStep(-1);
