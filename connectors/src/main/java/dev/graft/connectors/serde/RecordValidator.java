@@ -279,12 +279,15 @@ public final class RecordValidator {
         c.runId("$.run_id", r.getRunId());
         c.nonBlank("$.decision_id", r.getDecisionId());
         c.nonNegative("$.generation", r.getGeneration());
-        checkpointRef(c, "$.parent", r.getParent());
         c.nonBlank("$.operator", r.getOperator());
         c.keysNonBlank("$.operator_options", r.getOperatorOptions());
+        if (r.getParent() != null) {
+            checkpointRef(c, "$.parent", r.getParent());
+        }
         boolean published = r.getStatus() == PublishStatus.PUBLISHED;
         if (published) {
             // A published checkpoint is complete: where it is, what it is, how it was checked.
+            require(c, "$.parent", r.getParent(), "a published checkpoint");
             require(c, "$.checkpoint", r.getCheckpoint(), "a published checkpoint");
             require(c, "$.source_arch", r.getSourceArch(), "a published checkpoint");
             require(c, "$.target_arch", r.getTargetArch(), "a published checkpoint");

@@ -28,10 +28,18 @@ public interface DecisionExecutor extends AutoCloseable {
     /** Creates an executor per worker (it may hold native memory, threads, file handles). */
     @FunctionalInterface
     interface Factory extends java.io.Serializable {
-        /**
-         * @param worker who runs it, for progress records and logs, e.g. {@code TransformJob[1]
-         *     gpu:0}
-         */
-        DecisionExecutor create(String worker) throws Exception;
+        DecisionExecutor create(Worker worker) throws Exception;
+    }
+
+    /**
+     * Who runs the work.
+     *
+     * @param name for progress records and logs, e.g. {@code TransformJob[1] gpu:0}
+     * @param gpuIndex the GPU this worker was given by the cluster, or -1 for CPU only
+     */
+    record Worker(String name, int gpuIndex) {
+        public boolean hasGpu() {
+            return gpuIndex >= 0;
+        }
     }
 }

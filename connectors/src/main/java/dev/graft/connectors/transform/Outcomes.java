@@ -1,7 +1,6 @@
 package dev.graft.connectors.transform;
 
 import dev.graft.schema.CheckpointPublished;
-import dev.graft.schema.CheckpointRef;
 import dev.graft.schema.ErrorInfo;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.PublishStatus;
@@ -27,16 +26,6 @@ public final class Outcomes {
             boolean retryable,
             String graftVersion,
             long nowMs) {
-        CheckpointRef source = decision.getSourceCheckpoint();
-        CheckpointRef parent =
-                source != null
-                        ? source
-                        : CheckpointRef.newBuilder()
-                                .setUri("")
-                                .setGeneration(decision.getGeneration())
-                                .setStep(decision.getStep())
-                                .setSha256(null)
-                                .build();
         return CheckpointPublished.newBuilder()
                 .setRunId(decision.getRunId())
                 .setDecisionId(decision.getDecisionId())
@@ -49,7 +38,7 @@ public final class Outcomes {
                                 .setRetryable(retryable)
                                 .build())
                 .setGeneration(decision.getGeneration() + 1)
-                .setParent(parent)
+                .setParent(decision.getSourceCheckpoint())
                 .setCheckpoint(null)
                 .setOperator(decision.getOperator())
                 .setOperatorOptions(decision.getOperatorOptions())

@@ -1,0 +1,130 @@
+package dev.graft.jobs.transform;
+
+import dev.graft.connectors.kafka.Incoming;
+import dev.graft.connectors.kafka.Sourced;
+import dev.graft.connectors.transform.DecisionExecutor;
+import dev.graft.connectors.transform.ProgressListener;
+import dev.graft.jobs.DeadLetterSplit;
+import dev.graft.jobs.ProcessRejections;
+import dev.graft.schema.CheckpointPublished;
+import dev.graft.schema.DeadLetter;
+import dev.graft.schema.GrowthDecision;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.operators.SlotSharingGroup;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes the loop: decisions in, published checkpoints out.
+ *
+ * <pre>
+ * decisions ─▶ decode/split ─▶ actionable? ─▶ keyBy(decision_id) ─▶ once per decision
+ *     ─▶ async transform (read ▸ plan ▸ apply ▸ verify ▸ publish) ─▶ checkpoints.published
+ *                                               failures also ─▶ dead letters
+ * </pre>
+ *
+ * <p>The work itself is a {@link DecisionExecutor}; this class is wiring. With {@code
+ * graft.transform.gpu} the transform runs in its own slot-sharing group that requests Flink's
+ * {@code gpu} external resource and budgets ND4J's native memory as task off-heap memory.
+ */
+public final class TransformJob {
+    public static final String NAME = "graft-transform";
+
+    private final Source<Incoming<GrowthDecision>, ?, ?> decisions;
+    private final Sink<CheckpointPublished> published;
+    private final Sink<DeadLetter> deadLetters;
+    private final DecisionExecutor.Factory executors;
+    private final ProgressListener.Factory progress;
+    private final TransformSettings settings;
+
+    public TransformJob(
+            Source<Incoming<GrowthDecision>, ?, ?> decisions,
+            Sink<CheckpointPublished> published,
+            Sink<DeadLetter> deadLetters,
+            DecisionExecutor.Factory executors,
+            ProgressListener.Factory progress,
+            TransformSettings settings) {
+        this.decisions = Objects.requireNonNull(decisions, "decisions");
+        this.published = Objects.requireNonNull(published, "published");
+        this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
+        this.executors = Objects.requireNonNull(executors, "executors");
+        this.progress = Objects.requireNonNull(progress, "progress");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** Adds the job's operators to {@code env}. */
+    public void build(StreamExecutionEnvironment env) {
+        SingleOutputStreamOperator<Sourced<GrowthDecision>> decoded =
+                env.fromSource(
+                                decisions,
+                                WatermarkStrategy.noWatermarks(),
+                                "graft.decisions",
+                                Incoming.typeInfo(GrowthDecision.class))
+                        .uid("transform-decisions-source")
+                        .process(
+                                new DeadLetterSplit<GrowthDecision>(),
+                                Incoming.sourcedTypeInfo(GrowthDecision.class))
+                        .name("split dead letters")
+                        .uid("transform-split-dead-letters");
+
+        SingleOutputStreamOperator<Sourced<GrowthDecision>> once =
+                decoded.keyBy(d -> d.value().getDecisionId())
+                        .process(
+                                new OncePerDecision(),
+                                Incoming.sourcedTypeInfo(GrowthDecision.class))
+                        .name("actionable, once per decision")
+                        .uid("transform-once-per-decision");
+
+        SingleOutputStreamOperator<TransformResult> results =
+                AsyncDataStream.unorderedWait(
+                                once,
+                                new TransformAsync(
+                                        executors,
+                                        progress,
+                                        settings.capacity(),
+                                        settings.timeout()),
+                                settings.timeout().toMillis() + 60_000,
+                                TimeUnit.MILLISECONDS,
+                                settings.capacity())
+                        .returns(TransformResult.TYPE)
+                        .name("transform")
+                        .uid("transform-async");
+        if (settings.gpu()) {
+            results.slotSharingGroup(
+                    SlotSharingGroup.newBuilder("gpu-transform")
+                            .setCpuCores(1.0)
+                            .setTaskHeapMemoryMB(512)
+                            .setTaskOffHeapMemory(MemorySize.ofMebiBytes(settings.offHeapMb()))
+                            .setManagedMemory(MemorySize.ZERO)
+                            .setExternalResource("gpu", 1.0)
+                            .build());
+        }
+
+        SingleOutputStreamOperator<CheckpointPublished> outcomes =
+                results.process(
+                                new FailuresToDeadLetters(),
+                                new AvroTypeInfo<>(CheckpointPublished.class))
+                        .name("outcomes")
+                        .uid("transform-outcomes");
+        outcomes.sinkTo(published)
+                .name("graft.checkpoints.published")
+                .uid("transform-published-sink");
+
+        decoded.getSideOutput(ProcessRejections.DEAD_LETTERS)
+                .union(
+                        once.getSideOutput(ProcessRejections.DEAD_LETTERS),
+                        outcomes.getSideOutput(ProcessRejections.DEAD_LETTERS))
+                .sinkTo(deadLetters)
+                .name("graft.dlq")
+                .uid("transform-dlq-sink");
+    }
+}
