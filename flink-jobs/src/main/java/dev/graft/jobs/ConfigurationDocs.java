@@ -1,10 +1,14 @@
 package dev.graft.jobs;
 
+import dev.graft.jobs.transform.TransformOptions;
+
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.description.Formatter;
 import org.apache.flink.configuration.description.HtmlFormatter;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -27,7 +31,9 @@ public final class ConfigurationDocs {
                 .append(" a message naming the key, the value found and what is allowed.\n\n")
                 .append("| Key | Type | Default | Description |\n")
                 .append("|---|---|---|---|\n");
-        for (ConfigOption<?> option : GraftOptions.all()) {
+        List<ConfigOption<?>> options = new ArrayList<>(GraftOptions.all());
+        options.addAll(TransformOptions.all());
+        for (ConfigOption<?> option : options) {
             md.append("| `")
                     .append(option.key())
                     .append("` | ")
