@@ -88,9 +88,8 @@ final class Gpt2Model extends AbstractModel {
                             a,
                             weights.get(l + "attn.c_attn.weight"),
                             weights.get(l + "attn.c_attn.bias"));
-            // c_attn(x).split(split_size, dim=2), copied: in ND4J 1.0.0-M2.1 slicing a head out of
-            // a
-            // column view of qkv gave an empty (rank-0) array
+            // c_attn(x).split(split_size, dim=2), copied: in ND4J 1.0.0-M2.1, slicing a head
+            // out of a column view of qkv gave an empty (rank-0) array.
             INDArray q = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).dup('c');
             INDArray k = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2L * d)).dup('c');
             INDArray v =
