@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
  * ./graft up                                   # broker + Flink + jobs on this machine
  * ./graft send-metrics --run r1 --file loss.csv
  * ./graft tail graft.decisions --max 1
+ * ./graft verify runs/r1/gen-0 runs/r1/gen-1 # same function? max |Δlogit|
  * }</pre>
  */
 @Command(
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
             DetectCommand.class,
             InspectCommand.class,
             BenchCommand.class,
+            VerifyCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Runnable {

@@ -20,8 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Hugging Face {@code config.json} ⇄ {@link ArchSpec} for gpt2, llama, mistral, qwen2 and bert,
- * with the defaults the {@code transformers} config classes apply to absent fields.
+ * Hugging Face {@code config.json} ⇄ {@link ArchSpec} for gpt2, llama, mistral, qwen2, bert and
+ * albert, with the defaults the {@code transformers} config classes apply to absent fields.
  *
  * <pre>{@code
  * ArchSpec arch = HfConfig.read(dir.resolve("config.json"));
@@ -215,6 +215,45 @@ public final class HfConfig {
                             dtype,
                             extra);
                 }
+                case ALBERT -> {
+                    // transformers AlbertConfig defaults (albert-xxlarge sizes, gelu_new).
+                    int d = f.integer("hidden_size", 4096);
+                    int heads = f.integer("num_attention_heads", 64);
+                    if (d % heads != 0) {
+                        throw f.error(
+                                "hidden_size "
+                                        + d
+                                        + " is not a multiple of num_attention_heads "
+                                        + heads);
+                    }
+                    extra.put("type_vocab_size", Integer.toString(f.integer("type_vocab_size", 2)));
+                    extra.put("embedding_size", Integer.toString(f.integer("embedding_size", 128)));
+                    extra.put("inner_group_num", Integer.toString(f.integer("inner_group_num", 1)));
+                    if (f.has("position_embedding_type")) {
+                        extra.put(
+                                "position_embedding_type",
+                                f.string("position_embedding_type", "absolute"));
+                    }
+                    yield new ArchSpec(
+                            family,
+                            f.integer("vocab_size", 30000),
+                            d,
+                            f.integer("num_hidden_layers", 12),
+                            heads,
+                            heads,
+                            d / heads,
+                            f.integer("intermediate_size", 16384),
+                            f.integer("max_position_embeddings", 512),
+                            Norm.LAYERNORM,
+                            f.number("layer_norm_eps", 1e-12),
+                            NormPlacement.POST,
+                            f.string("hidden_act", "gelu_new"),
+                            f.bool("tie_word_embeddings", true),
+                            f.integer("num_hidden_groups", 1),
+                            null,
+                            dtype,
+                            extra);
+                }
             };
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(source, null, e.getMessage());
@@ -281,6 +320,18 @@ public final class HfConfig {
                 common(c, arch);
                 c.put("layer_norm_eps", arch.normEps());
                 c.put("type_vocab_size", arch.extraInt("type_vocab_size", 2));
+                String pos = arch.extra().get("position_embedding_type");
+                if (pos != null) {
+                    c.put("position_embedding_type", pos);
+                }
+            }
+            case ALBERT -> {
+                common(c, arch);
+                c.put("layer_norm_eps", arch.normEps());
+                c.put("type_vocab_size", arch.extraInt("type_vocab_size", 2));
+                c.put("embedding_size", arch.extraInt("embedding_size", 128));
+                c.put("inner_group_num", arch.extraInt("inner_group_num", 1));
+                c.put("num_hidden_groups", arch.numLayerGroups());
                 String pos = arch.extra().get("position_embedding_type");
                 if (pos != null) {
                     c.put("position_embedding_type", pos);

@@ -100,12 +100,36 @@ class HfConfigTest {
     }
 
     @Test
+    void albertBaseV2HasItsPublishedParameterCount() throws Exception {
+        // albert-base-v2's config.json (the fields that differ from AlbertConfig's defaults).
+        ArchSpec albert =
+                HfConfig.fromJson(
+                        json(
+                                "{\"model_type\": \"albert\", \"hidden_size\": 768,"
+                                        + " \"num_attention_heads\": 12, \"intermediate_size\": 3072,"
+                                        + " \"embedding_size\": 128, \"num_hidden_groups\": 1}"),
+                        "albert");
+        assertThat(albert.numLayerGroups()).isEqualTo(1);
+        assertThat(albert.activation()).isEqualTo("gelu_new");
+        // AlbertModel (embeddings, projection, one shared layer, pooler): 11,683,584 parameters.
+        assertThat(
+                        TensorLayout.parameterCount(
+                                TensorLayout.expected(
+                                        albert,
+                                        new LayoutVariant("albert.", false, true, false, false))))
+                .isEqualTo(11_683_584L);
+        assertThat(HfConfig.fromJson(HfConfig.toJson(albert, json("{}")), "again"))
+                .isEqualTo(albert);
+        assertThat(ArchSpecs.fromAvro(ArchSpecs.toAvro(albert))).isEqualTo(albert);
+    }
+
+    @Test
     void errorsNameTheFieldAndWhatWasExpected() {
         assertThatThrownBy(() -> HfConfig.fromJson(json("{\"model_type\": \"t5\"}"), "c.json"))
                 .isInstanceOf(CheckpointFormatException.class)
                 .hasMessage(
                         "c.json: model_type 't5' is not a family Graft knows; expected one of gpt2, llama,"
-                                + " mistral, qwen2, bert");
+                                + " mistral, qwen2, bert, albert");
         assertThatThrownBy(
                         () ->
                                 HfConfig.fromJson(

@@ -71,7 +71,7 @@ public record ArchSpec(
         if (!dtype.isComputable()) {
             throw invalid("dtype", dtype, "F32, F16 or BF16");
         }
-        if ((family == Family.GPT2 || family == Family.BERT)
+        if ((family == Family.GPT2 || family.isEncoder())
                 && (long) numHeads * headDim != hiddenSize) {
             throw invalid(
                     "head_dim",
@@ -89,7 +89,13 @@ public record ArchSpec(
         if (!family.isLlamaLike() && norm != Norm.LAYERNORM) {
             throw invalid("norm", norm, "LAYERNORM for " + family);
         }
-        NormPlacement expected = family == Family.BERT ? NormPlacement.POST : NormPlacement.PRE;
+        if (family == Family.ALBERT && (numLayerGroups < 1 || numLayerGroups > numLayers)) {
+            throw invalid(
+                    "num_layer_groups",
+                    numLayerGroups,
+                    "1 to num_layers = " + numLayers + " for albert (num_hidden_groups)");
+        }
+        NormPlacement expected = family.isEncoder() ? NormPlacement.POST : NormPlacement.PRE;
         if (normPlacement != expected) {
             throw invalid("norm_placement", normPlacement, expected + " for " + family);
         }

@@ -17,7 +17,12 @@ public enum Family {
     LLAMA("llama"),
     MISTRAL("mistral"),
     QWEN2("qwen2"),
-    BERT("bert");
+    BERT("bert"),
+    /**
+     * ALBERT: BERT's post-LN encoder with a factorized embedding ({@code embedding_size} projected
+     * to {@code hidden_size}) and layers shared in {@code num_hidden_groups} groups.
+     */
+    ALBERT("albert");
 
     private final String modelType;
 
@@ -28,6 +33,11 @@ public enum Family {
     /** The {@code config.json} {@code model_type}. */
     public String modelType() {
         return modelType;
+    }
+
+    /** Whether the family is a post-LN encoder with token types and a padding mask. */
+    public boolean isEncoder() {
+        return this == BERT || this == ALBERT;
     }
 
     /** Whether the family uses Llama's tensor names (llama, mistral, qwen2). */
@@ -50,6 +60,12 @@ public enum Family {
      * without its {@code config.json}). Llama-like checkpoints are reported as {@link #LLAMA}.
      */
     public static Optional<Family> detect(Collection<String> tensorNames) {
+        // ALBERT's embedding names match BERT's; its encoder names do not.
+        for (String n : tensorNames) {
+            if (n.contains("embedding_hidden_mapping_in.") || n.contains("albert_layer_groups.")) {
+                return Optional.of(ALBERT);
+            }
+        }
         for (String n : tensorNames) {
             if (n.equals("wte.weight") || n.equals("transformer.wte.weight")) {
                 return Optional.of(GPT2);

@@ -44,6 +44,7 @@ public final class TensorLayout {
             case GPT2 -> gpt2(arch, variant);
             case LLAMA, MISTRAL, QWEN2 -> llama(arch, variant);
             case BERT -> bert(arch, variant);
+            case ALBERT -> albert(arch, variant);
         };
     }
 
@@ -93,6 +94,16 @@ public final class TensorLayout {
                         names.contains(prefix + "pooler.dense.weight"),
                         names.stream().anyMatch(n -> n.startsWith("cls.predictions.")),
                         names.stream().anyMatch(n -> n.startsWith("cls.seq_relationship.")));
+            }
+            case ALBERT -> {
+                String prefix =
+                        names.stream().anyMatch(n -> n.startsWith("albert.")) ? "albert." : "";
+                yield new LayoutVariant(
+                        prefix,
+                        false,
+                        names.contains(prefix + "pooler.weight"),
+                        names.stream().anyMatch(n -> n.startsWith("predictions.")),
+                        names.stream().anyMatch(n -> n.startsWith("sop_classifier.")));
             }
         };
     }
@@ -268,6 +279,73 @@ public final class TensorLayout {
         if (v.nspHead()) {
             out.add(ExpectedTensor.parameter("cls.seq_relationship.weight", 2, d));
             out.add(ExpectedTensor.parameter("cls.seq_relationship.bias", 2));
+        }
+        return out;
+    }
+
+    /**
+     * ALBERT ({@code modeling_albert.py}): embeddings at {@code embedding_size} (extra), projected
+     * by {@code encoder.embedding_hidden_mapping_in}; {@code num_layer_groups} groups of {@code
+     * inner_group_num} (extra, default 1) layers, shared by all {@code num_layers} positions.
+     */
+    private static List<ExpectedTensor> albert(ArchSpec a, LayoutVariant v) {
+        long d = a.hiddenSize();
+        long ff = a.intermediateSize();
+        long emb = a.extraInt("embedding_size", 128);
+        String p = v.prefix();
+        List<ExpectedTensor> out = new ArrayList<>();
+        String e = p + "embeddings.";
+        out.add(ExpectedTensor.parameter(e + "word_embeddings.weight", a.vocabSize(), emb));
+        out.add(ExpectedTensor.parameter(e + "position_embeddings.weight", a.maxPositions(), emb));
+        out.add(
+                ExpectedTensor.parameter(
+                        e + "token_type_embeddings.weight", a.extraInt("type_vocab_size", 2), emb));
+        out.add(ExpectedTensor.parameter(e + "LayerNorm.weight", emb));
+        out.add(ExpectedTensor.parameter(e + "LayerNorm.bias", emb));
+        out.add(ExpectedTensor.parameter(p + "encoder.embedding_hidden_mapping_in.weight", d, emb));
+        out.add(ExpectedTensor.parameter(p + "encoder.embedding_hidden_mapping_in.bias", d));
+        int inner = a.extraInt("inner_group_num", 1);
+        for (int g = 0; g < a.numLayerGroups(); g++) {
+            for (int j = 0; j < inner; j++) {
+                String l = p + "encoder.albert_layer_groups." + g + ".albert_layers." + j + ".";
+                out.add(ExpectedTensor.parameter(l + "full_layer_layer_norm.weight", d));
+                out.add(ExpectedTensor.parameter(l + "full_layer_layer_norm.bias", d));
+                for (String proj : List.of("query", "key", "value", "dense")) {
+                    out.add(ExpectedTensor.parameter(l + "attention." + proj + ".weight", d, d));
+                    out.add(ExpectedTensor.parameter(l + "attention." + proj + ".bias", d));
+                }
+                out.add(ExpectedTensor.parameter(l + "attention.LayerNorm.weight", d));
+                out.add(ExpectedTensor.parameter(l + "attention.LayerNorm.bias", d));
+                out.add(ExpectedTensor.parameter(l + "ffn.weight", ff, d));
+                out.add(ExpectedTensor.parameter(l + "ffn.bias", ff));
+                out.add(ExpectedTensor.parameter(l + "ffn_output.weight", d, ff));
+                out.add(ExpectedTensor.parameter(l + "ffn_output.bias", d));
+            }
+        }
+        if (v.pooler()) {
+            out.add(ExpectedTensor.parameter(p + "pooler.weight", d, d));
+            out.add(ExpectedTensor.parameter(p + "pooler.bias", d));
+        }
+        if (v.mlmHead()) {
+            out.add(ExpectedTensor.parameter("predictions.bias", a.vocabSize()));
+            out.add(ExpectedTensor.parameter("predictions.dense.weight", emb, d));
+            out.add(ExpectedTensor.parameter("predictions.dense.bias", emb));
+            out.add(ExpectedTensor.parameter("predictions.LayerNorm.weight", emb));
+            out.add(ExpectedTensor.parameter("predictions.LayerNorm.bias", emb));
+            out.add(
+                    head(
+                            a,
+                            "predictions.decoder.weight",
+                            e + "word_embeddings.weight",
+                            a.vocabSize(),
+                            emb));
+            out.add(
+                    ExpectedTensor.alias(
+                            "predictions.decoder.bias", "predictions.bias", a.vocabSize()));
+        }
+        if (v.nspHead()) {
+            out.add(ExpectedTensor.parameter("sop_classifier.classifier.weight", 2, d));
+            out.add(ExpectedTensor.parameter("sop_classifier.classifier.bias", 2));
         }
         return out;
     }
