@@ -99,14 +99,7 @@ public final class CheckpointStore {
         }
         String shortHash =
                 request.decisionId() != null
-                        ? sha256Hex(
-                                        (request.runId()
-                                                        + '\0'
-                                                        + request.generation()
-                                                        + '\0'
-                                                        + request.decisionId())
-                                                .getBytes(StandardCharsets.UTF_8))
-                                .substring(0, 12)
+                        ? decisionHash(request.runId(), request.generation(), request.decisionId())
                         : contentHash(localDir, files);
         Path runDir = new Path(root, request.runId());
         Path target = new Path(runDir, request.generation() + "-" + shortHash);
@@ -173,6 +166,34 @@ public final class CheckpointStore {
             }
             throw e;
         }
+    }
+
+    /**
+     * The checkpoint published for a decision, if there is one: lets a transform that is run again
+     * after a failure find its committed result instead of redoing the work.
+     */
+    public Optional<PublishedCheckpoint> findPublished(
+            String runId, int generation, String decisionId) throws IOException {
+        checkRunId(runId);
+        Path target =
+                new Path(
+                        new Path(root, runId),
+                        generation + "-" + decisionHash(runId, generation, decisionId));
+        if (!fs.exists(target)) {
+            return Optional.empty();
+        }
+        return tryLoad(target)
+                .filter(
+                        c ->
+                                decisionId.equals(c.manifest().decisionId())
+                                        && runId.equals(c.manifest().runId()));
+    }
+
+    private static String decisionHash(String runId, int generation, String decisionId) {
+        return sha256Hex(
+                        (runId + '\0' + generation + '\0' + decisionId)
+                                .getBytes(StandardCharsets.UTF_8))
+                .substring(0, 12);
     }
 
     /** The run's checkpoints with a valid manifest, by generation then creation time. */

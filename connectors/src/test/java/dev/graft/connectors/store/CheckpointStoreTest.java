@@ -113,6 +113,16 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void aDecisionsCommittedResultIsFoundAgain() throws IOException {
+        PublishRequest request = request("d1");
+        assertThat(store.findPublished("run-1", request.generation(), "d1")).isEmpty();
+        PublishedCheckpoint first = store.publish(request, local);
+        assertThat(store.findPublished("run-1", request.generation(), "d1")).contains(first);
+        assertThat(store.findPublished("run-1", request.generation(), "d2")).isEmpty();
+        assertThat(store.findPublished("run-2", request.generation(), "d1")).isEmpty();
+    }
+
+    @Test
     void publishingTheSameDecisionTwiceIsIdempotent() throws IOException {
         PublishedCheckpoint first = store.publish(request("d1"), local);
         PublishedCheckpoint again = store.publish(request("d1"), local);
