@@ -335,9 +335,9 @@ def relayer(W, c, plan):
                 out[f'{lk}{t}.{local}'] = np.zeros_like(v) if zero and local.startswith(WRITERS[fam]) else v
     return out, grow_config(c, 1, 1, layers=len(plan))
 
-def identity_plan(L, L_t):             # n new blocks spread evenly, each after source block floor((j+1)L/n)-1
+def identity_plan(L, L_t):             # n new blocks spread evenly, each after source block ceil((j+1)L/n)-1
     n = L_t - L; after = [0] * L
-    for j in range(n): after[(j + 1) * L // n - 1] += 1
+    for j in range(n): after[-(-(j + 1) * L // n) - 1] += 1
     plan = []
     for s in range(L): plan += [(s, False)] + [(s, True)] * after[s]
     return plan

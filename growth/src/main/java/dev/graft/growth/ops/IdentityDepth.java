@@ -15,7 +15,7 @@ import java.util.Map;
  * (bert) {@code LN(h + 0) ≠ h}, so approximate.
  *
  * <p>Placement: {@code n} new blocks spread evenly — new block {@code j} follows source block
- * {@code ⌊(j+1)·L/n⌋ − 1} (with {@code L/n} an integer, one after every {@code L/n} blocks, as
+ * {@code ⌈(j+1)·L/n⌉ − 1} (with {@code L/n} an integer, one after every {@code L/n} blocks, as
  * LLaMA-Pro does).
  */
 public final class IdentityDepth {
@@ -70,7 +70,7 @@ public final class IdentityDepth {
         int n = targetLayers - sourceLayers;
         int[] after = new int[sourceLayers];
         for (int j = 0; j < n; j++) {
-            after[(int) ((long) (j + 1) * sourceLayers / n) - 1]++;
+            after[(int) (((long) (j + 1) * sourceLayers + n - 1) / n) - 1]++;
         }
         List<Integer> layers = new ArrayList<>();
         List<Expansion.BlockKind> kinds = new ArrayList<>();
