@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
  * ./graft up                                   # broker + Flink + jobs on this machine
  * ./graft send-metrics --run r1 --file loss.csv
  * ./graft tail graft.decisions --max 1
+ * ./graft grow --op hyperclone --factor 2 ckpt ckpt-2x
  * }</pre>
  */
 @Command(
@@ -27,6 +28,7 @@ import picocli.CommandLine.Command;
             DetectCommand.class,
             InspectCommand.class,
             BenchCommand.class,
+            GrowCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GraftCli implements Runnable {

@@ -56,8 +56,8 @@ public record AxisMap(String name, int sourceSize, int[] origin) {
     }
 
     /**
-     * {@code k = target / source} whole copies, then {@code target mod source} {@link #NEW}
-     * indices (LEMON's residue of the residual stream).
+     * {@code k = target / source} whole copies, then {@code target mod source} {@link #NEW} indices
+     * (LEMON's residue of the residual stream).
      */
     public static AxisMap tiled(String name, int source, int target) {
         int whole = (target / source) * source;
@@ -188,7 +188,8 @@ public record AxisMap(String name, int sourceSize, int[] origin) {
             min = Math.min(min, c);
             max = Math.max(max, c);
         }
-        String copies = min == max ? min + (min == 1 ? " copy" : " copies") : min + "–" + max + " copies";
+        String copies =
+                min == max ? min + (min == 1 ? " copy" : " copies") : min + "–" + max + " copies";
         int fresh = newCount();
         return name
                 + " "

@@ -31,7 +31,9 @@ public record ContinuationSchedule(
 
     public ContinuationSchedule {
         Objects.requireNonNull(source, "source");
-        if (!(maxLrFactor > 0) || !(decayStepsFactor > 0) || warmupSteps < 0
+        if (!(maxLrFactor > 0)
+                || !(decayStepsFactor > 0)
+                || warmupSteps < 0
                 || !(minLrRatio >= 0 && minLrRatio <= 1)) {
             throw new IllegalArgumentException(
                     "schedule needs max_lr_factor > 0, decay_steps_factor > 0, warmup_steps ≥ 0"
@@ -114,7 +116,12 @@ public record ContinuationSchedule(
             }
         }
         return new ContinuationSchedule(
-                lr, decay, warm, min, reset, overrides.isEmpty() ? source : source + " (overridden)");
+                lr,
+                decay,
+                warm,
+                min,
+                reset,
+                overrides.isEmpty() ? source : source + " (overridden)");
     }
 
     /** The schedule as manifest operator options under {@code schedule.}. */

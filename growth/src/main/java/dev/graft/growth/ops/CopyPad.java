@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Copy and pad (Han Zhang, "Transfer training from smaller language model", arXiv 2104.11390):
- * the source weights in the top-left block, zeros or small normal values in every new row and
- * column (new hidden channels, heads, FFN neurons); new norm gains 1, new norm biases 0.
+ * Copy and pad (Han Zhang, "Transfer training from smaller language model", arXiv 2104.11390): the
+ * source weights in the top-left block, zeros or small normal values in every new row and column
+ * (new hidden channels, heads, FFN neurons); new norm gains 1, new norm biases 0.
  *
  * <p>Approximate: the new channels change LayerNorm's mean and variance and RMSNorm's mean square,
  * so the logits move (with zeros, only through the norms). {@code docs/operators.md} lists how far

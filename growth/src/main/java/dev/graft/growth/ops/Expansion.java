@@ -205,10 +205,12 @@ final class Expansion {
                 sourceName = prefix + m.group(1) + "." + s + "." + m.group(3);
                 rolePart = "layer." + m.group(3);
             }
-            rolePart = rolePart.replace("LayerNorm.gamma", "LayerNorm.weight")
-                    .replace("LayerNorm.beta", "LayerNorm.bias");
+            rolePart =
+                    rolePart.replace("LayerNorm.gamma", "LayerNorm.weight")
+                            .replace("LayerNorm.beta", "LayerNorm.bias");
             String lmHeadSource = null;
-            if (rolePart.equals("lm_head.weight") || rolePart.equals("cls.predictions.decoder.weight")) {
+            if (rolePart.equals("lm_head.weight")
+                    || rolePart.equals("cls.predictions.decoder.weight")) {
                 if (!sourceTensors.containsKey(sourceName) || source.tieWordEmbeddings()) {
                     lmHeadSource = embeddingName(source.family(), prefix);
                     sourceName = lmHeadSource;
@@ -231,10 +233,7 @@ final class Expansion {
                 }
             }
             TensorInfo targetInfo =
-                    new TensorInfo(
-                            e.name(),
-                            src != null ? src.dtype() : target.dtype(),
-                            e.shape());
+                    new TensorInfo(e.name(), src != null ? src.dtype() : target.dtype(), e.shape());
             out.add(new TensorMapping(targetInfo, src, rule));
         }
         if (!aliasesSkipped.isEmpty()) {
@@ -279,7 +278,8 @@ final class Expansion {
                     case ZERO_OUTPUT -> FanIn.zero();
                     case CANCEL_OUTPUT -> FanIn.cancel(cancelStd);
                 };
-        TensorRule writerBias = kind == BlockKind.COPY ? Remap.vector(h, w.residual(), 1) : TensorRule.zeros();
+        TensorRule writerBias =
+                kind == BlockKind.COPY ? Remap.vector(h, w.residual(), 1) : TensorRule.zeros();
         Remap gain = Remap.vector(h, w.normGain(), w.normScale());
         Remap shift = Remap.vector(h, Fill.zero(), 1);
         Remap finalGain = Remap.vector(h, w.normGain(), w.normScale() * w.finalScale());
@@ -316,7 +316,8 @@ final class Expansion {
                                 case "layer.mlp.c_proj.weight" ->
                                         Remap.conv1d(
                                                 w.ffn(), w.inputs(), h, w.residual(), writerFanIn);
-                                case "layer.attn.c_proj.bias", "layer.mlp.c_proj.bias" -> writerBias;
+                                case "layer.attn.c_proj.bias", "layer.mlp.c_proj.bias" ->
+                                        writerBias;
                                 default -> null;
                             };
                     case LLAMA, MISTRAL, QWEN2 ->
@@ -325,15 +326,15 @@ final class Expansion {
                                 case "norm.weight" -> finalGain;
                                 case "lm_head.weight" -> head;
                                 case "layer.input_layernorm.weight",
-                                        "layer.post_attention_layernorm.weight" -> gain;
+                                        "layer.post_attention_layernorm.weight" ->
+                                        gain;
                                 case "layer.self_attn.q_proj.weight" ->
                                         Remap.linear(q, w.fresh(), h, w.inputs(), w.fanIn());
                                 case "layer.self_attn.k_proj.weight",
                                         "layer.self_attn.v_proj.weight" ->
                                         Remap.linear(kv, w.fresh(), h, w.inputs(), w.fanIn());
                                 case "layer.self_attn.q_proj.bias" -> Remap.vector(q, w.fresh(), 1);
-                                case "layer.self_attn.k_proj.bias",
-                                        "layer.self_attn.v_proj.bias" ->
+                                case "layer.self_attn.k_proj.bias", "layer.self_attn.v_proj.bias" ->
                                         Remap.vector(kv, w.fresh(), 1);
                                 case "layer.self_attn.o_proj.weight" ->
                                         Remap.linear(h, w.residual(), q, w.inputs(), writerFanIn);
@@ -352,13 +353,16 @@ final class Expansion {
                             switch (role) {
                                 case "embeddings.word_embeddings.weight",
                                         "embeddings.position_embeddings.weight",
-                                        "embeddings.token_type_embeddings.weight" -> embedding;
+                                        "embeddings.token_type_embeddings.weight" ->
+                                        embedding;
                                 case "embeddings.LayerNorm.weight",
                                         "layer.attention.output.LayerNorm.weight",
-                                        "layer.output.LayerNorm.weight" -> gain;
+                                        "layer.output.LayerNorm.weight" ->
+                                        gain;
                                 case "embeddings.LayerNorm.bias",
                                         "layer.attention.output.LayerNorm.bias",
-                                        "layer.output.LayerNorm.bias" -> shift;
+                                        "layer.output.LayerNorm.bias" ->
+                                        shift;
                                 case "layer.attention.self.query.weight",
                                         "layer.attention.self.key.weight",
                                         "layer.attention.self.value.weight" ->
@@ -377,7 +381,8 @@ final class Expansion {
                                         Remap.linear(
                                                 h, w.residual(), w.ffn(), w.inputs(), writerFanIn);
                                 case "layer.attention.output.dense.bias",
-                                        "layer.output.dense.bias" -> writerBias;
+                                        "layer.output.dense.bias" ->
+                                        writerBias;
                                 case "pooler.dense.weight",
                                         "cls.predictions.transform.dense.weight" ->
                                         Remap.linear(h, w.residual(), h, w.inputs(), w.fanIn());

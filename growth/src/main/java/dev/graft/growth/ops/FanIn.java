@@ -7,8 +7,8 @@ package dev.graft.growth.ops;
  *
  * <ul>
  *   <li>{@link #equal()}: {@code w/m} each (HyperCloning, Net2Net).
- *   <li>{@link #randomSplit(double)}: copy {@code k} gets {@code w·(1 + s·(u_k − ū))/m}, {@code u
- *       ~ U(−1, 1)} per weight: unequal, summing to {@code w} (LEMON's symmetry breaking).
+ *   <li>{@link #randomSplit(double)}: copy {@code k} gets {@code w·(1 + s·(u_k − ū))/m}, {@code u ~
+ *       U(−1, 1)} per weight: unequal, summing to {@code w} (LEMON's symmetry breaking).
  *   <li>{@link #pairedNoise(double)}: {@code w/m ± n}, paired copies cancel (HyperCloning's
  *       optional noise; with an odd {@code m} the last copy gets none).
  *   <li>{@link #cancel(double)}: values summing to zero, whatever {@code w} was (LEMON's new

@@ -6,7 +6,9 @@ package dev.graft.growth.ops;
  */
 public sealed interface Fill {
 
-    /** The mean over the source indices of the axis: keeps LEMON's residual stream {@code V_avg}. */
+    /**
+     * The mean over the source indices of the axis: keeps LEMON's residual stream {@code V_avg}.
+     */
     static Fill mean() {
         return new Mean();
     }

@@ -33,7 +33,8 @@ public final class GrowthExecution {
     private GrowthExecution() {}
 
     /** Writes every target tensor of {@code plan} to {@code sink}. */
-    public static void apply(GrowthPlan plan, TensorSource source, TensorSink sink, Progress progress)
+    public static void apply(
+            GrowthPlan plan, TensorSource source, TensorSink sink, Progress progress)
             throws IOException {
         apply(plan.mappings(), plan.options().seed(), false, source, sink, progress);
     }

@@ -42,7 +42,9 @@ public enum GrowthOperator {
 
     /** {@code lemon, hyperclone, …}. */
     public static String names() {
-        return Arrays.stream(values()).map(GrowthOperator::cliName).collect(Collectors.joining(", "));
+        return Arrays.stream(values())
+                .map(GrowthOperator::cliName)
+                .collect(Collectors.joining(", "));
     }
 
     @Override

@@ -11,8 +11,8 @@ import java.util.Objects;
  * @param seed seeds every random choice (LEMON's splits, residue columns, cancelling blocks,
  *     HyperCloning's noise, copy-and-pad's small values)
  * @param tiedHead how a tied input/output embedding stays exact when the width grows
- * @param splitSpread LEMON: copy {@code k} of a neuron gets {@code (1 + spread·(u_k − ū))/m} of
- *     its fan-out weight, {@code u ~ U(−1, 1)}; 0 gives equal splits
+ * @param splitSpread LEMON: copy {@code k} of a neuron gets {@code (1 + spread·(u_k − ū))/m} of its
+ *     fan-out weight, {@code u ~ U(−1, 1)}; 0 gives equal splits
  * @param residueStd LEMON: std of the input columns that read a new (always zero) channel
  * @param cancelStd LEMON: std of the cancelling output weights of new blocks
  * @param cloneNoise HyperCloning: std of the paired ±noise, relative to the tensor's RMS; 0 = none
@@ -37,7 +37,10 @@ public record GrowthOptions(
     public enum TiedHead {
         /** Keep the head tied and divide the final norm's gain and bias by the copy count. */
         SCALE_FINAL_NORM,
-        /** Write an explicit {@code lm_head.weight} (fan-in split) and set tie_word_embeddings false. */
+        /**
+         * Write an explicit {@code lm_head.weight} (fan-in split) and set tie_word_embeddings
+         * false.
+         */
         UNTIE
     }
 
@@ -84,44 +87,100 @@ public record GrowthOptions(
 
     public GrowthOptions withSeed(long s) {
         return new GrowthOptions(
-                s, tiedHead, splitSpread, residueStd, cancelStd, cloneNoise, padInit, padStd,
-                optimizerState, schedule);
+                s,
+                tiedHead,
+                splitSpread,
+                residueStd,
+                cancelStd,
+                cloneNoise,
+                padInit,
+                padStd,
+                optimizerState,
+                schedule);
     }
 
     public GrowthOptions withTiedHead(TiedHead t) {
         return new GrowthOptions(
-                seed, t, splitSpread, residueStd, cancelStd, cloneNoise, padInit, padStd,
-                optimizerState, schedule);
+                seed,
+                t,
+                splitSpread,
+                residueStd,
+                cancelStd,
+                cloneNoise,
+                padInit,
+                padStd,
+                optimizerState,
+                schedule);
     }
 
     public GrowthOptions withSplitSpread(double s) {
         return new GrowthOptions(
-                seed, tiedHead, s, residueStd, cancelStd, cloneNoise, padInit, padStd,
-                optimizerState, schedule);
+                seed,
+                tiedHead,
+                s,
+                residueStd,
+                cancelStd,
+                cloneNoise,
+                padInit,
+                padStd,
+                optimizerState,
+                schedule);
     }
 
     public GrowthOptions withCloneNoise(double n) {
         return new GrowthOptions(
-                seed, tiedHead, splitSpread, residueStd, cancelStd, n, padInit, padStd,
-                optimizerState, schedule);
+                seed,
+                tiedHead,
+                splitSpread,
+                residueStd,
+                cancelStd,
+                n,
+                padInit,
+                padStd,
+                optimizerState,
+                schedule);
     }
 
     public GrowthOptions withPad(PadInit init, double std) {
         return new GrowthOptions(
-                seed, tiedHead, splitSpread, residueStd, cancelStd, cloneNoise, init, std,
-                optimizerState, schedule);
+                seed,
+                tiedHead,
+                splitSpread,
+                residueStd,
+                cancelStd,
+                cloneNoise,
+                init,
+                std,
+                optimizerState,
+                schedule);
     }
 
     public GrowthOptions withOptimizerState(OptimizerStateMode mode) {
         return new GrowthOptions(
-                seed, tiedHead, splitSpread, residueStd, cancelStd, cloneNoise, padInit, padStd,
-                mode, schedule);
+                seed,
+                tiedHead,
+                splitSpread,
+                residueStd,
+                cancelStd,
+                cloneNoise,
+                padInit,
+                padStd,
+                mode,
+                schedule);
     }
 
     public GrowthOptions withSchedule(Map<String, String> overrides) {
         return new GrowthOptions(
-                seed, tiedHead, splitSpread, residueStd, cancelStd, cloneNoise, padInit, padStd,
-                optimizerState, overrides);
+                seed,
+                tiedHead,
+                splitSpread,
+                residueStd,
+                cancelStd,
+                cloneNoise,
+                padInit,
+                padStd,
+                optimizerState,
+                overrides);
     }
 
     /** The options as manifest strings (operator options), sorted keys. */

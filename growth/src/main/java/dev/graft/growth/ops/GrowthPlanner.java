@@ -29,7 +29,8 @@ public final class GrowthPlanner {
             int factor,
             GrowthOptions options) {
         if (factor < 0) {
-            throw new GrowthPlanException("--factor is " + factor + "; expected a positive integer");
+            throw new GrowthPlanException(
+                    "--factor is " + factor + "; expected a positive integer");
         }
         return switch (operator) {
             case LEMON -> LemonExpansion.plan(source, tensors, target, factor, options);

@@ -100,7 +100,8 @@ public final class HyperCloning {
                             + " is not a multiple of "
                             + source.intermediateSize());
         }
-        boolean untie = source.tieWordEmbeddings() && options.tiedHead() == GrowthOptions.TiedHead.UNTIE;
+        boolean untie =
+                source.tieWordEmbeddings() && options.tiedHead() == GrowthOptions.TiedHead.UNTIE;
         boolean tied = source.tieWordEmbeddings() && !untie;
         if (untie && source.family() == Family.BERT) {
             notes.add("bert: the MLM decoder is written explicitly (tie_word_embeddings=false)");
@@ -108,7 +109,8 @@ public final class HyperCloning {
         ArchSpec grown =
                 Sizes.resized(
                         source, hidden, source.numLayers(), heads, kv, ffn, source.normEps(), tied);
-        FanIn fanIn = options.cloneNoise() > 0 ? FanIn.pairedNoise(options.cloneNoise()) : FanIn.equal();
+        FanIn fanIn =
+                options.cloneNoise() > 0 ? FanIn.pairedNoise(options.cloneNoise()) : FanIn.equal();
         Expansion.Width w =
                 new Expansion.Width(
                         AxisMap.circular("hidden", d, hidden),
@@ -148,7 +150,8 @@ public final class HyperCloning {
                                 + (options.cloneNoise() > 0 ? "; paired noise cancels" : "")),
                 notes,
                 options,
-                ContinuationSchedule.recommended(GrowthOperator.HYPERCLONE).with(options.schedule()),
+                ContinuationSchedule.recommended(GrowthOperator.HYPERCLONE)
+                        .with(options.schedule()),
                 Map.of(),
                 List.of());
     }

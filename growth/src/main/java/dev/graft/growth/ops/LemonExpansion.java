@@ -16,13 +16,13 @@ import java.util.Map;
  *
  * <ul>
  *   <li>Residual stream: {@code [h (k times), avg(h)·1_r]} for LayerNorm (embeddings and every
- *       writer's rows "average"-expanded); {@code [h (k times), 0_r]} for RMSNorm, where the average
- *       does not survive the norm (OPERATORS.md §2.1).
+ *       writer's rows "average"-expanded); {@code [h (k times), 0_r]} for RMSNorm, where the
+ *       average does not survive the norm (OPERATORS.md §2.1).
  *   <li>Every norm: gain {@code ×√(kd/D)} on the copies, {@code ε' = ε·kd/D} (config rewritten) —
  *       the norm's output is then {@code [LN(h) (k times), 0_r]}.
- *   <li>Heads, KV heads and FFN neurons: copied circularly ({@code t mod n}); the fan-out weights of
- *       a neuron's copies are split unequally, summing to the original (symmetry breaking); inputs
- *       reading a residue channel (always 0) get small random values.
+ *   <li>Heads, KV heads and FFN neurons: copied circularly ({@code t mod n}); the fan-out weights
+ *       of a neuron's copies are split unequally, summing to the original (symmetry breaking);
+ *       inputs reading a residue channel (always 0) get small random values.
  *   <li>Depth {@code L_s → L_t ≤ 2L_s}: the first {@code 2L_s − L_t} layers map 1:1, each later one
  *       is followed by a new copy whose output projections cancel: the copies of each head/neuron
  *       get values summing to zero (zero where a neuron has a single copy), biases zero.
@@ -99,10 +99,12 @@ public final class LemonExpansion {
                         : (int) Math.round((double) source.intermediateSize() * hidden / d);
         Sizes.notSmaller(OP, "ffn", source.intermediateSize(), ffn);
         double ratio = (double) k * d / hidden;
-        boolean untie = source.tieWordEmbeddings() && options.tiedHead() == GrowthOptions.TiedHead.UNTIE;
+        boolean untie =
+                source.tieWordEmbeddings() && options.tiedHead() == GrowthOptions.TiedHead.UNTIE;
         boolean tied = source.tieWordEmbeddings() && !untie;
         ArchSpec grown =
-                Sizes.resized(source, hidden, layers, heads, kv, ffn, source.normEps() * ratio, tied);
+                Sizes.resized(
+                        source, hidden, layers, heads, kv, ffn, source.normEps() * ratio, tied);
         boolean layerNorm = source.norm() == Norm.LAYERNORM;
         Expansion.Width w =
                 new Expansion.Width(
@@ -167,8 +169,8 @@ public final class LemonExpansion {
     }
 
     /**
-     * LEMON's depth map: source layers below {@code 2L_s − L_t} map 1:1; each later source layer
-     * is followed by a new block with cancelling outputs.
+     * LEMON's depth map: source layers below {@code 2L_s − L_t} map 1:1; each later source layer is
+     * followed by a new block with cancelling outputs.
      */
     static Expansion.Depth depth(int sourceLayers, int targetLayers) {
         int oneToOne = 2 * sourceLayers - targetLayers;

@@ -12,16 +12,16 @@ import java.util.Objects;
  *       each target index copies its source index; a {@link AxisMap#NEW} index takes the axis'
  *       {@link Fill}.
  *   <li>An {@link Role#IN} axis indexes what the tensor reads (the fan-in): a source weight is
- *       shared among the copies of its input channel as the {@link FanIn} says; a new input
- *       channel takes the axis' fill (it reads a channel that is zero, so the value is free).
+ *       shared among the copies of its input channel as the {@link FanIn} says; a new input channel
+ *       takes the axis' fill (it reads a channel that is zero, so the value is free).
  * </ul>
  *
- * <p>Values copied from the source (and {@link Fill#mean()} values) are multiplied by {@code
- * scale} (LEMON's norm rescale √(kd/D), the ÷k of a final norm before a tied head).
+ * <p>Values copied from the source (and {@link Fill#mean()} values) are multiplied by {@code scale}
+ * (LEMON's norm rescale √(kd/D), the ÷k of a final norm before a tied head).
  *
  * <p>{@code Remap.linear(heads, Fill.zero(), hidden, Fill.zero(), FanIn.equal())} tiles a query
- * projection the HyperCloning way: rows copied head-block-wise, input columns divided by their
- * copy count.
+ * projection the HyperCloning way: rows copied head-block-wise, input columns divided by their copy
+ * count.
  *
  * @param cols the column axis; null for a vector
  */
@@ -138,7 +138,12 @@ public record Remap(
         }
         if (targetElements != targetElements()) {
             throw new IllegalArgumentException(
-                    "rule " + describe() + " makes " + targetElements() + " values, not " + targetElements);
+                    "rule "
+                            + describe()
+                            + " makes "
+                            + targetElements()
+                            + " values, not "
+                            + targetElements);
         }
         FanIn f = fanIn;
         Fill rf = rowFill;
@@ -146,7 +151,10 @@ public record Remap(
         double sc = scale;
         if (moments) {
             // Optimizer moments are copied where weights are copied or split; nothing is invented.
-            f = fanIn instanceof FanIn.Zero || fanIn instanceof FanIn.Cancel ? FanIn.zero() : FanIn.copy();
+            f =
+                    fanIn instanceof FanIn.Zero || fanIn instanceof FanIn.Cancel
+                            ? FanIn.zero()
+                            : FanIn.copy();
             rf = Fill.zero();
             cf = cols == null ? null : Fill.zero();
             sc = 1;

@@ -111,7 +111,9 @@ final class Sizes {
                                 + ratio
                                 + "; copies of a query head must read copies of its KV head. Use"
                                 + " kv_heads="
-                                + (heads % ratio == 0 ? Integer.toString(heads / ratio) : "heads/" + ratio));
+                                + (heads % ratio == 0
+                                        ? Integer.toString(heads / ratio)
+                                        : "heads/" + ratio));
             }
             return asked;
         }

@@ -18,11 +18,11 @@ import java.util.regex.Pattern;
  * construction.
  *
  * <ul>
- *   <li><b>ALBERT</b> ({@code model_type: albert}): layer {@code l} runs layer group {@code
- *       ⌊l / (L/G)⌋} ({@code AlbertTransformer}); the unshared model has {@code num_hidden_groups =
- *       num_hidden_layers}, group {@code l} a copy of the group layer {@code l} used. The model stays
- *       an ALBERT checkpoint (its factorised embedding and {@code embedding_hidden_mapping_in} have
- *       no BERT counterpart), now with independent layers.
+ *   <li><b>ALBERT</b> ({@code model_type: albert}): layer {@code l} runs layer group {@code ⌊l /
+ *       (L/G)⌋} ({@code AlbertTransformer}); the unshared model has {@code num_hidden_groups =
+ *       num_hidden_layers}, group {@code l} a copy of the group layer {@code l} used. The model
+ *       stays an ALBERT checkpoint (its factorised embedding and {@code
+ *       embedding_hidden_mapping_in} have no BERT counterpart), now with independent layers.
  *   <li><b>gpt2, llama, bert with Graft's marker</b>: {@code config.json} {@code
  *       "graft_shared_layers": [[0, 1, 2, 3], [4, 5]]} lists groups of layers that share the
  *       tensors of the group's first layer, which alone are stored; layers in no group are stored
@@ -47,7 +47,10 @@ public final class Unsharing {
      *     twice, or a stored tensor is missing
      */
     public static GrowthPlan plan(
-            ArchSpec source, List<TensorInfo> tensors, List<List<Integer>> groups, GrowthOptions options) {
+            ArchSpec source,
+            List<TensorInfo> tensors,
+            List<List<Integer>> groups,
+            GrowthOptions options) {
         if (groups.isEmpty()) {
             throw new GrowthPlanException(
                     "unshare needs shared layers: config.json has no "
@@ -138,8 +141,8 @@ public final class Unsharing {
     }
 
     /**
-     * Plans unsharing an ALBERT checkpoint: {@code num_hidden_groups} becomes {@code
-     * numLayers}, group {@code l} a copy of group {@code ⌊l / (numLayers/numGroups)⌋}.
+     * Plans unsharing an ALBERT checkpoint: {@code num_hidden_groups} becomes {@code numLayers},
+     * group {@code l} a copy of group {@code ⌊l / (numLayers/numGroups)⌋}.
      *
      * @throws GrowthPlanException when the groups already equal the layers or a group is missing
      */
@@ -166,7 +169,8 @@ public final class Unsharing {
         for (TensorInfo t : tensors) {
             Matcher m = ALBERT_GROUP.matcher(t.name());
             if (m.matches()) {
-                byGroup.computeIfAbsent(Integer.parseInt(m.group(2)), g -> new ArrayList<>()).add(t);
+                byGroup.computeIfAbsent(Integer.parseInt(m.group(2)), g -> new ArrayList<>())
+                        .add(t);
             } else {
                 others.add(t);
             }

@@ -42,20 +42,68 @@ final class Fixtures {
     /** Sizes of the random source models (make_gpt2/make_llama/make_bert in the script). */
     static ArchSpec gpt2() {
         return new ArchSpec(
-                Family.GPT2, 24, 16, 2, 4, 4, 4, 64, 12, Norm.LAYERNORM, 1e-5, NormPlacement.PRE,
-                "gelu_new", true, 0, null, DType.F32, Map.of());
+                Family.GPT2,
+                24,
+                16,
+                2,
+                4,
+                4,
+                4,
+                64,
+                12,
+                Norm.LAYERNORM,
+                1e-5,
+                NormPlacement.PRE,
+                "gelu_new",
+                true,
+                0,
+                null,
+                DType.F32,
+                Map.of());
     }
 
     static ArchSpec llama(boolean tied) {
         return new ArchSpec(
-                Family.LLAMA, 24, 16, 2, 4, 2, 4, 24, 64, Norm.RMSNORM, 1e-6, NormPlacement.PRE,
-                "silu", tied, 0, 10000.0, DType.F32, Map.of());
+                Family.LLAMA,
+                24,
+                16,
+                2,
+                4,
+                2,
+                4,
+                24,
+                64,
+                Norm.RMSNORM,
+                1e-6,
+                NormPlacement.PRE,
+                "silu",
+                tied,
+                0,
+                10000.0,
+                DType.F32,
+                Map.of());
     }
 
     static ArchSpec bert() {
         return new ArchSpec(
-                Family.BERT, 24, 16, 2, 4, 4, 4, 32, 12, Norm.LAYERNORM, 1e-12, NormPlacement.POST,
-                "gelu", true, 0, null, DType.F32, Map.of("type_vocab_size", "2"));
+                Family.BERT,
+                24,
+                16,
+                2,
+                4,
+                4,
+                4,
+                32,
+                12,
+                Norm.LAYERNORM,
+                1e-12,
+                NormPlacement.POST,
+                "gelu",
+                true,
+                0,
+                null,
+                DType.F32,
+                Map.of("type_vocab_size", "2"));
     }
 
     /** A tensor read from a fixture, as F32 values (F64 fixtures are narrowed). */
@@ -166,7 +214,8 @@ final class Fixtures {
 
         @Override
         public void writeRaw(String name, ByteBuffer data) {
-            TensorInfo t = infos.stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
+            TensorInfo t =
+                    infos.stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
             float[] v = new float[(int) t.elementCount()];
             FloatCodec.decode(data.duplicate(), t.dtype(), v, 0, v.length);
             writeFloats(name, v);

@@ -1,13 +1,13 @@
 package dev.graft.growth.ops;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
-
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * LEMON's random splits differ from numpy's, so the weights are not compared; instead the
@@ -85,7 +85,8 @@ class LemonExpansionTest {
         float[] p = g.get("h.2.attn.c_proj.weight"); // [24 (6 heads × 4), 24]
         for (int c = 0; c < 24; c++) {
             for (int ch = 0; ch < 8; ch++) { // heads 0,1 have copies 4,5
-                assertThat((double) p[ch * 24 + c] + p[(ch + 16) * 24 + c]).isCloseTo(0, within(1e-7));
+                assertThat((double) p[ch * 24 + c] + p[(ch + 16) * 24 + c])
+                        .isCloseTo(0, within(1e-7));
             }
             for (int ch = 8; ch < 16; ch++) { // heads 2,3 have a single copy: zero
                 assertThat(p[ch * 24 + c]).isZero();
@@ -102,8 +103,12 @@ class LemonExpansionTest {
         Fixtures.InMemorySource source = Fixtures.source(SOURCE);
         GrowthPlan plan =
                 GrowthPlanner.plan(
-                        GrowthOperator.LEMON, Fixtures.gpt2(), source.tensors(),
-                        GrowthTarget.parse("hidden=32"), 0, GrowthOptions.defaults().withSeed(7));
+                        GrowthOperator.LEMON,
+                        Fixtures.gpt2(),
+                        source.tensors(),
+                        GrowthTarget.parse("hidden=32"),
+                        0,
+                        GrowthOptions.defaults().withSeed(7));
         assertThat(Fixtures.grow(plan, source).written.get("h.0.mlp.c_fc.weight"))
                 .isEqualTo(Fixtures.grow(plan, source).written.get("h.0.mlp.c_fc.weight"));
         assertThat(plan.manifestOptions())
@@ -115,11 +120,18 @@ class LemonExpansionTest {
     @Test
     void llamaGqaKeepsGroupsAndZeroResidue() throws Exception {
         Fixtures.InMemorySource source =
-                Fixtures.source(Fixtures.ROOT.resolve("hyperclone-llama-gqa-x2").resolve("source.safetensors"));
+                Fixtures.source(
+                        Fixtures.ROOT
+                                .resolve("hyperclone-llama-gqa-x2")
+                                .resolve("source.safetensors"));
         GrowthPlan plan =
                 GrowthPlanner.plan(
-                        GrowthOperator.LEMON, Fixtures.llama(false), source.tensors(),
-                        GrowthTarget.parse("hidden=24,layers=3"), 0, GrowthOptions.defaults());
+                        GrowthOperator.LEMON,
+                        Fixtures.llama(false),
+                        source.tensors(),
+                        GrowthTarget.parse("hidden=24,layers=3"),
+                        0,
+                        GrowthOptions.defaults());
         assertThat(plan.target().numHeads()).isEqualTo(6);
         assertThat(plan.target().numKvHeads()).isEqualTo(3);
         Map<String, float[]> g = Fixtures.grow(plan, source).written;
@@ -135,30 +147,61 @@ class LemonExpansionTest {
     @Test
     void refusesWhatIsNotExact() throws Exception {
         Fixtures.InMemorySource bert =
-                Fixtures.source(Fixtures.ROOT.resolve("hyperclone-bert-x2").resolve("source.safetensors"));
+                Fixtures.source(
+                        Fixtures.ROOT.resolve("hyperclone-bert-x2").resolve("source.safetensors"));
         assertThatThrownBy(
-                        () -> GrowthPlanner.plan(GrowthOperator.LEMON, Fixtures.bert(), bert.tensors(),
-                                GrowthTarget.parse("hidden=24"), 0, GrowthOptions.defaults()))
+                        () ->
+                                GrowthPlanner.plan(
+                                        GrowthOperator.LEMON,
+                                        Fixtures.bert(),
+                                        bert.tensors(),
+                                        GrowthTarget.parse("hidden=24"),
+                                        0,
+                                        GrowthOptions.defaults()))
                 .isInstanceOf(GrowthPlanException.class)
                 .hasMessageContaining("post-LN bert is exact only for integer width multiples")
                 .hasMessageContaining("hidden=16 or 32");
         Fixtures.InMemorySource gpt2 = Fixtures.source(SOURCE);
         assertThatThrownBy(
-                        () -> GrowthPlanner.plan(GrowthOperator.LEMON, Fixtures.gpt2(), gpt2.tensors(),
-                                GrowthTarget.parse("layers=5"), 0, GrowthOptions.defaults()))
+                        () ->
+                                GrowthPlanner.plan(
+                                        GrowthOperator.LEMON,
+                                        Fixtures.gpt2(),
+                                        gpt2.tensors(),
+                                        GrowthTarget.parse("layers=5"),
+                                        0,
+                                        GrowthOptions.defaults()))
                 .hasMessageContaining("at most 2×");
         assertThatThrownBy(
-                        () -> GrowthPlanner.plan(GrowthOperator.LEMON, Fixtures.gpt2(), gpt2.tensors(),
-                                GrowthTarget.parse("hidden=22"), 0, GrowthOptions.defaults()))
+                        () ->
+                                GrowthPlanner.plan(
+                                        GrowthOperator.LEMON,
+                                        Fixtures.gpt2(),
+                                        gpt2.tensors(),
+                                        GrowthTarget.parse("hidden=22"),
+                                        0,
+                                        GrowthOptions.defaults()))
                 .hasMessageContaining("not a multiple of 4")
                 .hasMessageContaining("Use hidden=20 or 24");
         assertThatThrownBy(
-                        () -> GrowthPlanner.plan(GrowthOperator.HYPERCLONE, Fixtures.gpt2(), gpt2.tensors(),
-                                GrowthTarget.parse("hidden=24"), 0, GrowthOptions.defaults()))
+                        () ->
+                                GrowthPlanner.plan(
+                                        GrowthOperator.HYPERCLONE,
+                                        Fixtures.gpt2(),
+                                        gpt2.tensors(),
+                                        GrowthTarget.parse("hidden=24"),
+                                        0,
+                                        GrowthOptions.defaults()))
                 .hasMessageContaining("Use hidden=16 or 32, or --op lemon");
         assertThatThrownBy(
-                        () -> GrowthPlanner.plan(GrowthOperator.PAD, Fixtures.gpt2(), gpt2.tensors(),
-                                GrowthTarget.parse("hidden=8"), 0, GrowthOptions.defaults()))
+                        () ->
+                                GrowthPlanner.plan(
+                                        GrowthOperator.PAD,
+                                        Fixtures.gpt2(),
+                                        gpt2.tensors(),
+                                        GrowthTarget.parse("hidden=8"),
+                                        0,
+                                        GrowthOptions.defaults()))
                 .hasMessageContaining("smaller than the source's 16");
     }
 
@@ -166,11 +209,18 @@ class LemonExpansionTest {
     void planPrintsOneLinePerTensor() throws Exception {
         Fixtures.InMemorySource source = Fixtures.source(SOURCE);
         GrowthPlan plan =
-                GrowthPlanner.plan(GrowthOperator.HYPERCLONE, Fixtures.gpt2(), source.tensors(),
-                        GrowthTarget.unchanged(), 2, GrowthOptions.defaults());
+                GrowthPlanner.plan(
+                        GrowthOperator.HYPERCLONE,
+                        Fixtures.gpt2(),
+                        source.tensors(),
+                        GrowthTarget.unchanged(),
+                        2,
+                        GrowthOptions.defaults());
         assertThat(plan.describe())
-                .contains("h.0.attn.c_attn.weight [32, 96] ← h.0.attn.c_attn.weight [16, 48]:"
-                        + " hidden 16→32 (2 copies) in × q|k|v 48→96 (2 copies); fan-in ÷copies")
-                .contains("ln_f.weight [32] ← ln_f.weight [16]: hidden 16→32 (2 copies); ×0.500000");
+                .contains(
+                        "h.0.attn.c_attn.weight [32, 96] ← h.0.attn.c_attn.weight [16, 48]:"
+                                + " hidden 16→32 (2 copies) in × q|k|v 48→96 (2 copies); fan-in ÷copies")
+                .contains(
+                        "ln_f.weight [32] ← ln_f.weight [16]: hidden 16→32 (2 copies); ×0.500000");
     }
 }

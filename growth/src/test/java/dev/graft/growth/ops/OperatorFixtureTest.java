@@ -1,7 +1,5 @@
 package dev.graft.growth.ops;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.graft.growth.arch.ArchSpec;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Deterministic operators against the independent numpy reference: every grown tensor equals the
@@ -27,20 +27,77 @@ class OperatorFixtureTest {
         GrowthTarget l5 = GrowthTarget.parse("layers=5");
         GrowthTarget h24 = GrowthTarget.parse("hidden=24");
         return Stream.of(
-                Arguments.of("hyperclone-gpt2-x2", GrowthOperator.HYPERCLONE, Fixtures.gpt2(), keep, 2, d),
-                Arguments.of("hyperclone-gpt2-x2-untie", GrowthOperator.HYPERCLONE, Fixtures.gpt2(), keep, 2, untie),
-                Arguments.of("hyperclone-llama-gqa-x2", GrowthOperator.HYPERCLONE, Fixtures.llama(false), keep, 2, d),
-                Arguments.of("hyperclone-llama-tied-x3", GrowthOperator.HYPERCLONE, Fixtures.llama(true), keep, 3, d),
-                Arguments.of("hyperclone-bert-x2", GrowthOperator.HYPERCLONE, Fixtures.bert(), keep, 2, d),
-                Arguments.of("identity-depth-gpt2-L5", GrowthOperator.IDENTITY_DEPTH, Fixtures.gpt2(), l5, 0, d),
-                Arguments.of("identity-depth-llama-L5", GrowthOperator.IDENTITY_DEPTH, Fixtures.llama(false), l5, 0, d),
-                Arguments.of("identity-depth-bert-L5", GrowthOperator.IDENTITY_DEPTH, Fixtures.bert(), l5, 0, d),
+                Arguments.of(
+                        "hyperclone-gpt2-x2",
+                        GrowthOperator.HYPERCLONE,
+                        Fixtures.gpt2(),
+                        keep,
+                        2,
+                        d),
+                Arguments.of(
+                        "hyperclone-gpt2-x2-untie",
+                        GrowthOperator.HYPERCLONE,
+                        Fixtures.gpt2(),
+                        keep,
+                        2,
+                        untie),
+                Arguments.of(
+                        "hyperclone-llama-gqa-x2",
+                        GrowthOperator.HYPERCLONE,
+                        Fixtures.llama(false),
+                        keep,
+                        2,
+                        d),
+                Arguments.of(
+                        "hyperclone-llama-tied-x3",
+                        GrowthOperator.HYPERCLONE,
+                        Fixtures.llama(true),
+                        keep,
+                        3,
+                        d),
+                Arguments.of(
+                        "hyperclone-bert-x2",
+                        GrowthOperator.HYPERCLONE,
+                        Fixtures.bert(),
+                        keep,
+                        2,
+                        d),
+                Arguments.of(
+                        "identity-depth-gpt2-L5",
+                        GrowthOperator.IDENTITY_DEPTH,
+                        Fixtures.gpt2(),
+                        l5,
+                        0,
+                        d),
+                Arguments.of(
+                        "identity-depth-llama-L5",
+                        GrowthOperator.IDENTITY_DEPTH,
+                        Fixtures.llama(false),
+                        l5,
+                        0,
+                        d),
+                Arguments.of(
+                        "identity-depth-bert-L5",
+                        GrowthOperator.IDENTITY_DEPTH,
+                        Fixtures.bert(),
+                        l5,
+                        0,
+                        d),
                 Arguments.of("stack-gpt2-L5", GrowthOperator.STACK, Fixtures.gpt2(), l5, 0, d),
-                Arguments.of("stack-llama-L5", GrowthOperator.STACK, Fixtures.llama(false), l5, 0, d),
+                Arguments.of(
+                        "stack-llama-L5", GrowthOperator.STACK, Fixtures.llama(false), l5, 0, d),
                 Arguments.of("stack-bert-L5", GrowthOperator.STACK, Fixtures.bert(), l5, 0, d),
-                Arguments.of("pad-zeros-gpt2-16to24", GrowthOperator.PAD, Fixtures.gpt2(), h24, 0, d),
-                Arguments.of("pad-zeros-llama-16to24", GrowthOperator.PAD, Fixtures.llama(false), h24, 0, d),
-                Arguments.of("pad-zeros-bert-16to24", GrowthOperator.PAD, Fixtures.bert(), h24, 0, d));
+                Arguments.of(
+                        "pad-zeros-gpt2-16to24", GrowthOperator.PAD, Fixtures.gpt2(), h24, 0, d),
+                Arguments.of(
+                        "pad-zeros-llama-16to24",
+                        GrowthOperator.PAD,
+                        Fixtures.llama(false),
+                        h24,
+                        0,
+                        d),
+                Arguments.of(
+                        "pad-zeros-bert-16to24", GrowthOperator.PAD, Fixtures.bert(), h24, 0, d));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -65,9 +122,15 @@ class OperatorFixtureTest {
         Path dir = Fixtures.ROOT.resolve("unshare-gpt2");
         Fixtures.InMemorySource source = Fixtures.source(dir.resolve("source.safetensors"));
         GrowthPlan plan =
-                Unsharing.plan(Fixtures.gpt2(), source.tensors(), List.of(List.of(0, 1)), GrowthOptions.defaults());
+                Unsharing.plan(
+                        Fixtures.gpt2(),
+                        source.tensors(),
+                        List.of(List.of(0, 1)),
+                        GrowthOptions.defaults());
         assertThat(plan.configRemovals()).containsExactly("graft_shared_layers");
-        assertMatches(Fixtures.grow(plan, source).written, Fixtures.read(dir.resolve("expected.safetensors")));
+        assertMatches(
+                Fixtures.grow(plan, source).written,
+                Fixtures.read(dir.resolve("expected.safetensors")));
     }
 
     @org.junit.jupiter.api.Test
@@ -76,7 +139,9 @@ class OperatorFixtureTest {
         Fixtures.InMemorySource source = Fixtures.source(dir.resolve("source.safetensors"));
         GrowthPlan plan = Unsharing.planAlbert(4, 2, source.tensors(), GrowthOptions.defaults());
         assertThat(plan.configChanges()).containsEntry("num_hidden_groups", "4");
-        assertMatches(Fixtures.grow(plan, source).written, Fixtures.read(dir.resolve("expected.safetensors")));
+        assertMatches(
+                Fixtures.grow(plan, source).written,
+                Fixtures.read(dir.resolve("expected.safetensors")));
     }
 
     static void assertMatches(Map<String, float[]> actual, Map<String, Fixtures.Tensor> expected) {
@@ -89,8 +154,14 @@ class OperatorFixtureTest {
                 float tol = 1e-6f * Math.max(1f, Math.abs(want[i]));
                 if (Math.abs(got[i] - want[i]) > tol) {
                     throw new AssertionError(
-                            e.getKey() + e.getValue().info().shapeString() + " flat index " + i
-                                    + ": expected " + want[i] + ", got " + got[i]);
+                            e.getKey()
+                                    + e.getValue().info().shapeString()
+                                    + " flat index "
+                                    + i
+                                    + ": expected "
+                                    + want[i]
+                                    + ", got "
+                                    + got[i]);
                 }
             }
         }
