@@ -272,17 +272,26 @@ public record Remap(
             }
             return out;
         }
-        for (int i = 0; i < r; i++) {
-            int gb = i * cs;
-            int ob = i * c;
-            for (int j = 0; j < c; j++) {
-                int s = co[j];
-                out[ob + j] =
-                        s == AxisMap.NEW
-                                ? fill(cf, fillSeed, i, j)
-                                : share(f, g[gb + s], Hashing.key(seed, i, s), k[j], m[s], rms);
-            }
-        }
+        FanIn fan = f;
+        rows(r, (long) r * c)
+                .forEach(
+                        i -> {
+                            int gb = i * cs;
+                            int ob = i * c;
+                            for (int j = 0; j < c; j++) {
+                                int s = co[j];
+                                out[ob + j] =
+                                        s == AxisMap.NEW
+                                                ? fill(cf, fillSeed, i, j)
+                                                : share(
+                                                        fan,
+                                                        g[gb + s],
+                                                        Hashing.key(seed, i, s),
+                                                        k[j],
+                                                        m[s],
+                                                        rms);
+                            }
+                        });
         return out;
     }
 
@@ -295,28 +304,46 @@ public record Remap(
         int[] m = rows.copyCounts();
         long fillSeed = Hashing.key(seed, -11);
         float[] out = new float[Math.multiplyExact(r, c)];
-        for (int i = 0; i < r; i++) {
-            int s = ro[i];
-            int ob = i * c;
-            if (s == AxisMap.NEW) {
-                for (int j = 0; j < c; j++) {
-                    out[ob + j] = fill(rf, fillSeed, i, j);
-                }
-                continue;
-            }
-            int gb = s * c;
-            if (f instanceof FanIn.Equal || f instanceof FanIn.Copy) {
-                float div = f instanceof FanIn.Copy ? 1 : m[s];
-                for (int j = 0; j < c; j++) {
-                    out[ob + j] = g[gb + j] / div;
-                }
-            } else {
-                for (int j = 0; j < c; j++) {
-                    out[ob + j] = share(f, g[gb + j], Hashing.key(seed, j, s), k[i], m[s], rms);
-                }
-            }
-        }
+        rows(r, (long) r * c)
+                .forEach(
+                        i -> {
+                            int s = ro[i];
+                            int ob = i * c;
+                            if (s == AxisMap.NEW) {
+                                for (int j = 0; j < c; j++) {
+                                    out[ob + j] = fill(rf, fillSeed, i, j);
+                                }
+                                return;
+                            }
+                            int gb = s * c;
+                            if (f instanceof FanIn.Equal || f instanceof FanIn.Copy) {
+                                float div = f instanceof FanIn.Copy ? 1 : m[s];
+                                for (int j = 0; j < c; j++) {
+                                    out[ob + j] = g[gb + j] / div;
+                                }
+                            } else {
+                                for (int j = 0; j < c; j++) {
+                                    out[ob + j] =
+                                            share(
+                                                    f,
+                                                    g[gb + j],
+                                                    Hashing.key(seed, j, s),
+                                                    k[i],
+                                                    m[s],
+                                                    rms);
+                                }
+                            }
+                        });
         return out;
+    }
+
+    /**
+     * Row indices, in parallel for tensors over a million elements: every value is a pure function
+     * of its indices (counter-based randomness), so the result does not depend on the order.
+     */
+    private static java.util.stream.IntStream rows(int count, long elements) {
+        java.util.stream.IntStream s = java.util.stream.IntStream.range(0, count);
+        return elements > (1 << 20) ? s.parallel() : s;
     }
 
     /** Copy {@code k} of {@code m}'s share of weight {@code w}. */
@@ -339,6 +366,14 @@ public record Remap(
         }
         if (m == 1) {
             return f instanceof FanIn.Cancel ? 0 : w;
+        }
+        if (m == 2) {
+            // Two copies: one draw u ~ U(−1, 1) gives the centred values ±u/2 (the hot case).
+            double centred = Hashing.uniform(pairKey) * (k == 0 ? 0.5 : -0.5);
+            if (f instanceof FanIn.RandomSplit s) {
+                return (float) (w * (1 + s.spread() * centred) / 2);
+            }
+            return (float) (((FanIn.Cancel) f).std() * Math.sqrt(3) * centred);
         }
         double sum = 0;
         double mine = 0;
