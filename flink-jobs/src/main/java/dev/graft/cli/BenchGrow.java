@@ -82,7 +82,9 @@ final class BenchGrow implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean temporary = dir == null;
         Path work =
-                temporary ? Files.createTempDirectory("graft-bench-grow") : Files.createDirectories(dir);
+                temporary
+                        ? Files.createTempDirectory("graft-bench-grow")
+                        : Files.createDirectories(dir);
         try {
             run(work, out);
         } finally {
@@ -96,9 +98,24 @@ final class BenchGrow implements Callable<Integer> {
     private void run(Path work, PrintWriter out) throws IOException {
         ArchSpec arch =
                 new ArchSpec(
-                        Family.GPT2, vocab, hidden, layers, heads, heads, hidden / heads,
-                        4 * hidden, 1024, Norm.LAYERNORM, 1e-5, NormPlacement.PRE, "gelu_new",
-                        true, 0, null, DType.F32, Map.of());
+                        Family.GPT2,
+                        vocab,
+                        hidden,
+                        layers,
+                        heads,
+                        heads,
+                        hidden / heads,
+                        4 * hidden,
+                        1024,
+                        Norm.LAYERNORM,
+                        1e-5,
+                        NormPlacement.PRE,
+                        "gelu_new",
+                        true,
+                        0,
+                        null,
+                        DType.F32,
+                        Map.of());
         Path source = Files.createDirectories(work.resolve("source"));
         List<TensorInfo> tensors = new ArrayList<>();
         for (var e : TensorLayout.expected(arch, LayoutVariant.hubDefault(Family.GPT2))) {
@@ -133,12 +150,18 @@ final class BenchGrow implements Callable<Integer> {
                                 try (SafetensorsSource in = SafetensorsCheckpoint.open(source)) {
                                     GrowthPlan plan =
                                             GrowthPlanner.plan(
-                                                    op, arch, in.tensors(), GrowthTarget.unchanged(),
-                                                    factor, GrowthOptions.defaults());
+                                                    op,
+                                                    arch,
+                                                    in.tensors(),
+                                                    GrowthTarget.unchanged(),
+                                                    factor,
+                                                    GrowthOptions.defaults());
                                     bytes[0] = plan.targetBytes();
                                     try (ShardedSafetensorsWriter w =
                                             SafetensorsCheckpoint.create(
-                                                    target, plan.targetTensors(), Map.of(),
+                                                    target,
+                                                    plan.targetTensors(),
+                                                    Map.of(),
                                                     Long.MAX_VALUE)) {
                                         GrowthExecution.apply(
                                                 plan, in, w, GrowthExecution.Progress.NONE);
@@ -152,8 +175,14 @@ final class BenchGrow implements Callable<Integer> {
             out.printf(
                     "  %-10s grow %,d → %,d bytes: %6.2f s %8.1f MB/s | plain copy of the output:"
                             + " %6.2f s %8.1f MB/s | %.2f× copy rate%n",
-                    op.cliName(), sourceBytes, written, grow, written / 1e6 / grow, plain,
-                    written / 1e6 / plain, plain / grow);
+                    op.cliName(),
+                    sourceBytes,
+                    written,
+                    grow,
+                    written / 1e6 / grow,
+                    plain,
+                    written / 1e6 / plain,
+                    plain / grow);
             deleteTree(target);
         }
         out.printf(
