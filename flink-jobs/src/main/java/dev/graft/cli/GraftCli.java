@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  * ./graft up                                   # broker + Flink + jobs on this machine
  * ./graft send-metrics --run r1 --file loss.csv
  * ./graft tail graft.decisions --max 1
- * ./graft verify runs/r1/gen-0 runs/r1/gen-1 # same function? max |Δlogit|
+ * ./graft grow --op hyperclone --factor 2 ckpt ckpt-2x
+ * ./graft verify ckpt ckpt-2x                 # same function? max |Δlogit|
  * }</pre>
  */
 @Command(
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
             DetectCommand.class,
             InspectCommand.class,
             BenchCommand.class,
+            GrowCommand.class,
             VerifyCommand.class,
             CommandLine.HelpCommand.class
         })

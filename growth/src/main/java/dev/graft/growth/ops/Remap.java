@@ -1,0 +1,419 @@
+package dev.graft.growth.ops;
+
+import java.util.Objects;
+
+/**
+ * A vector or matrix whose axes are remapped: the general rule behind width growth. Each axis has
+ * an {@link AxisMap} and a role.
+ *
+ * <ul>
+ *   <li>An {@link Role#OUT} axis indexes what the tensor produces (rows of an {@code nn.Linear},
+ *       columns of a GPT-2 {@code Conv1D}, hidden columns of an embedding, a bias or a norm gain):
+ *       each target index copies its source index; a {@link AxisMap#NEW} index takes the axis'
+ *       {@link Fill}.
+ *   <li>An {@link Role#IN} axis indexes what the tensor reads (the fan-in): a source weight is
+ *       shared among the copies of its input channel as the {@link FanIn} says; a new input channel
+ *       takes the axis' fill (it reads a channel that is zero, so the value is free).
+ * </ul>
+ *
+ * <p>Values copied from the source (and {@link Fill#mean()} values) are multiplied by {@code scale}
+ * (LEMON's norm rescale √(kd/D), the ÷k of a final norm before a tied head).
+ *
+ * <p>{@code Remap.linear(heads, Fill.zero(), hidden, Fill.zero(), FanIn.equal())} tiles a query
+ * projection the HyperCloning way: rows copied head-block-wise, input columns divided by their copy
+ * count.
+ *
+ * @param cols the column axis; null for a vector
+ */
+public record Remap(
+        AxisMap rows,
+        Role rowRole,
+        Fill rowFill,
+        AxisMap cols,
+        Role colRole,
+        Fill colFill,
+        FanIn fanIn,
+        double scale)
+        implements TensorRule {
+
+    /** What an axis indexes. */
+    public enum Role {
+        /** Outputs: copied, new indices filled. */
+        OUT,
+        /** Inputs: shared among copies by a {@link FanIn}. */
+        IN
+    }
+
+    public Remap {
+        Objects.requireNonNull(rows, "rows");
+        Objects.requireNonNull(rowRole, "rowRole");
+        Objects.requireNonNull(rowFill, "rowFill");
+        Objects.requireNonNull(fanIn, "fanIn");
+        if (cols != null) {
+            Objects.requireNonNull(colRole, "colRole");
+            Objects.requireNonNull(colFill, "colFill");
+            if (rowRole == Role.IN && colRole == Role.IN) {
+                throw new IllegalArgumentException("a matrix has at most one input axis");
+            }
+        } else if (rowRole == Role.IN) {
+            throw new IllegalArgumentException("a vector's axis is an output axis");
+        }
+        if (rowRole == Role.IN && rowFill instanceof Fill.Mean
+                || colRole == Role.IN && colFill instanceof Fill.Mean) {
+            throw new IllegalArgumentException("an input axis cannot be filled with the mean");
+        }
+        if (!Double.isFinite(scale)) {
+            throw new IllegalArgumentException("scale is " + scale);
+        }
+    }
+
+    /** A bias or norm vector along {@code axis}. */
+    public static Remap vector(AxisMap axis, Fill fill, double scale) {
+        return new Remap(axis, Role.OUT, fill, null, null, null, FanIn.equal(), scale);
+    }
+
+    /** An {@code nn.Linear} weight {@code (out, in)}. */
+    public static Remap linear(AxisMap out, Fill outFill, AxisMap in, Fill inFill, FanIn fanIn) {
+        return new Remap(out, Role.OUT, outFill, in, Role.IN, inFill, fanIn, 1);
+    }
+
+    /** A GPT-2 {@code Conv1D} weight {@code (in, out)}. */
+    public static Remap conv1d(AxisMap in, Fill inFill, AxisMap out, Fill outFill, FanIn fanIn) {
+        return new Remap(in, Role.IN, inFill, out, Role.OUT, outFill, fanIn, 1);
+    }
+
+    /** An embedding table {@code (rows, hidden)}: both axes are outputs. */
+    public static Remap embedding(AxisMap rows, AxisMap hidden, Fill hiddenFill) {
+        return new Remap(
+                rows, Role.OUT, Fill.zero(), hidden, Role.OUT, hiddenFill, FanIn.equal(), 1);
+    }
+
+    /** The same rule with another fan-in. */
+    public Remap withFanIn(FanIn other) {
+        return new Remap(rows, rowRole, rowFill, cols, colRole, colFill, other, scale);
+    }
+
+    /** Number of target elements. */
+    public long targetElements() {
+        return (long) rows.size() * (cols == null ? 1 : cols.size());
+    }
+
+    /** Number of source elements. */
+    public long sourceElements() {
+        return (long) rows.sourceSize() * (cols == null ? 1 : cols.sourceSize());
+    }
+
+    @Override
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append(axis(rows, rowRole, rowFill));
+        if (cols != null) {
+            b.append(" × ").append(axis(cols, colRole, colFill));
+        }
+        boolean hasIn = rowRole == Role.IN || cols != null && colRole == Role.IN;
+        if (hasIn) {
+            b.append("; fan-in ").append(fanIn.describe());
+        }
+        if (scale != 1) {
+            b.append("; ×").append(String.format(java.util.Locale.ROOT, "%.6g", scale));
+        }
+        return b.toString();
+    }
+
+    private static String axis(AxisMap a, Role role, Fill fill) {
+        String s = a.describe() + (role == Role.IN ? " in" : "");
+        return a.newCount() > 0 ? s + ", new=" + fill.describe() : s;
+    }
+
+    @Override
+    public float[] apply(float[] source, int targetElements, long seed, boolean moments) {
+        if (source.length != sourceElements()) {
+            throw new IllegalArgumentException(
+                    "rule "
+                            + describe()
+                            + " expects "
+                            + sourceElements()
+                            + " source values; got "
+                            + source.length);
+        }
+        if (targetElements != targetElements()) {
+            throw new IllegalArgumentException(
+                    "rule "
+                            + describe()
+                            + " makes "
+                            + targetElements()
+                            + " values, not "
+                            + targetElements);
+        }
+        FanIn f = fanIn;
+        Fill rf = rowFill;
+        Fill cf = colFill;
+        double sc = scale;
+        if (moments) {
+            // Optimizer moments are copied where weights are copied or split; nothing is invented.
+            f =
+                    fanIn instanceof FanIn.Zero || fanIn instanceof FanIn.Cancel
+                            ? FanIn.zero()
+                            : FanIn.copy();
+            rf = Fill.zero();
+            cf = cols == null ? null : Fill.zero();
+            sc = 1;
+        }
+        boolean rowOut = rowRole == Role.OUT;
+        boolean colOut = cols == null || colRole == Role.OUT;
+        int rs = rows.sourceSize();
+        int cs = cols == null ? 1 : cols.sourceSize();
+        int r1 = rowOut ? rows.size() : rs;
+        int c1 = cols == null ? 1 : colOut ? cols.size() : cs;
+        float[] g = expandOutputs(source, rs, cs, r1, c1, rowOut, colOut, rf, cf, sc, seed);
+        if (rowOut && colOut) {
+            return g;
+        }
+        double rms = f instanceof FanIn.PairedNoise ? rms(source) : 0;
+        return rowOut
+                ? expandColumnInputs(g, r1, cs, cf, f, seed, rms)
+                : expandRowInputs(g, rs, c1, rf, f, seed, rms);
+    }
+
+    /** Phase 1: output axes to their target size; input axes stay at source size. */
+    private float[] expandOutputs(
+            float[] src,
+            int rs,
+            int cs,
+            int r1,
+            int c1,
+            boolean rowOut,
+            boolean colOut,
+            Fill rf,
+            Fill cf,
+            double sc,
+            long seed) {
+        int[] ro = rows.origin();
+        int[] co = cols == null ? new int[] {0} : cols.origin();
+        float[] colMeans = null;
+        float[] rowMeans = null;
+        if (rowOut && rf instanceof Fill.Mean) {
+            colMeans = new float[cs];
+            double[] acc = new double[cs];
+            for (int r = 0; r < rs; r++) {
+                for (int c = 0; c < cs; c++) {
+                    acc[c] += src[r * cs + c];
+                }
+            }
+            for (int c = 0; c < cs; c++) {
+                colMeans[c] = (float) (acc[c] / rs * sc);
+            }
+        }
+        if (colOut && cols != null && cf instanceof Fill.Mean) {
+            rowMeans = new float[rs];
+            for (int r = 0; r < rs; r++) {
+                double acc = 0;
+                for (int c = 0; c < cs; c++) {
+                    acc += src[r * cs + c];
+                }
+                rowMeans[r] = (float) (acc / cs * sc);
+            }
+        }
+        float fsc = (float) sc;
+        long fillSeed = Hashing.key(seed, -7);
+        float[] g = new float[Math.multiplyExact(r1, c1)];
+        for (int i = 0; i < r1; i++) {
+            int r = rowOut ? ro[i] : i;
+            int base = i * c1;
+            if (r == AxisMap.NEW && !(rf instanceof Fill.Mean)) {
+                for (int j = 0; j < c1; j++) {
+                    g[base + j] = fill(rf, fillSeed, i, j);
+                }
+                continue;
+            }
+            for (int j = 0; j < c1; j++) {
+                int c = colOut && cols != null ? co[j] : j;
+                float v;
+                if (c == AxisMap.NEW) {
+                    if (!(cf instanceof Fill.Mean)) {
+                        v = fill(cf, fillSeed, i, j);
+                    } else if (r == AxisMap.NEW) {
+                        v = mean(colMeans);
+                    } else {
+                        v = rowMeans[r];
+                    }
+                } else if (r == AxisMap.NEW) {
+                    v = colMeans[c];
+                } else {
+                    v = src[r * cs + c] * fsc;
+                }
+                g[base + j] = v;
+            }
+        }
+        return g;
+    }
+
+    /** Phase 2 for {@code (out, in)} matrices: the columns are inputs. */
+    private float[] expandColumnInputs(
+            float[] g, int r, int cs, Fill cf, FanIn f, long seed, double rms) {
+        int c = cols.size();
+        int[] co = cols.origin();
+        int[] k = cols.copyIndices();
+        int[] m = cols.copyCounts();
+        long fillSeed = Hashing.key(seed, -11);
+        float[] out = new float[Math.multiplyExact(r, c)];
+        if (f instanceof FanIn.Equal || f instanceof FanIn.Copy) {
+            float[] div = new float[cs];
+            for (int s = 0; s < cs; s++) {
+                div[s] = f instanceof FanIn.Copy ? 1 : m[s];
+            }
+            for (int i = 0; i < r; i++) {
+                int gb = i * cs;
+                int ob = i * c;
+                for (int j = 0; j < c; j++) {
+                    int s = co[j];
+                    out[ob + j] = s == AxisMap.NEW ? fill(cf, fillSeed, i, j) : g[gb + s] / div[s];
+                }
+            }
+            return out;
+        }
+        FanIn fan = f;
+        rows(r, (long) r * c)
+                .forEach(
+                        i -> {
+                            int gb = i * cs;
+                            int ob = i * c;
+                            for (int j = 0; j < c; j++) {
+                                int s = co[j];
+                                out[ob + j] =
+                                        s == AxisMap.NEW
+                                                ? fill(cf, fillSeed, i, j)
+                                                : share(
+                                                        fan,
+                                                        g[gb + s],
+                                                        Hashing.key(seed, i, s),
+                                                        k[j],
+                                                        m[s],
+                                                        rms);
+                            }
+                        });
+        return out;
+    }
+
+    /** Phase 2 for {@code (in, out)} matrices (GPT-2 Conv1D): the rows are inputs. */
+    private float[] expandRowInputs(
+            float[] g, int rs, int c, Fill rf, FanIn f, long seed, double rms) {
+        int r = rows.size();
+        int[] ro = rows.origin();
+        int[] k = rows.copyIndices();
+        int[] m = rows.copyCounts();
+        long fillSeed = Hashing.key(seed, -11);
+        float[] out = new float[Math.multiplyExact(r, c)];
+        rows(r, (long) r * c)
+                .forEach(
+                        i -> {
+                            int s = ro[i];
+                            int ob = i * c;
+                            if (s == AxisMap.NEW) {
+                                for (int j = 0; j < c; j++) {
+                                    out[ob + j] = fill(rf, fillSeed, i, j);
+                                }
+                                return;
+                            }
+                            int gb = s * c;
+                            if (f instanceof FanIn.Equal || f instanceof FanIn.Copy) {
+                                float div = f instanceof FanIn.Copy ? 1 : m[s];
+                                for (int j = 0; j < c; j++) {
+                                    out[ob + j] = g[gb + j] / div;
+                                }
+                            } else {
+                                for (int j = 0; j < c; j++) {
+                                    out[ob + j] =
+                                            share(
+                                                    f,
+                                                    g[gb + j],
+                                                    Hashing.key(seed, j, s),
+                                                    k[i],
+                                                    m[s],
+                                                    rms);
+                                }
+                            }
+                        });
+        return out;
+    }
+
+    /**
+     * Row indices, in parallel for tensors over a million elements: every value is a pure function
+     * of its indices (counter-based randomness), so the result does not depend on the order.
+     */
+    private static java.util.stream.IntStream rows(int count, long elements) {
+        java.util.stream.IntStream s = java.util.stream.IntStream.range(0, count);
+        return elements > (1 << 20) ? s.parallel() : s;
+    }
+
+    /** Copy {@code k} of {@code m}'s share of weight {@code w}. */
+    static float share(FanIn f, float w, long pairKey, int k, int m, double rms) {
+        if (f instanceof FanIn.Equal) {
+            return w / m;
+        }
+        if (f instanceof FanIn.Copy) {
+            return w;
+        }
+        if (f instanceof FanIn.Zero) {
+            return 0;
+        }
+        if (f instanceof FanIn.PairedNoise p) {
+            if (m % 2 == 1 && k == m - 1) {
+                return w / m;
+            }
+            double n = p.relativeStd() * rms * Hashing.gaussian(Hashing.key(pairKey, k / 2));
+            return (float) (w / (double) m + (k % 2 == 0 ? n : -n));
+        }
+        if (m == 1) {
+            return f instanceof FanIn.Cancel ? 0 : w;
+        }
+        if (m == 2) {
+            // Two copies: one draw u ~ U(−1, 1) gives the centred values ±u/2 (the hot case).
+            double centred = Hashing.uniform(pairKey) * (k == 0 ? 0.5 : -0.5);
+            if (f instanceof FanIn.RandomSplit s) {
+                return (float) (w * (1 + s.spread() * centred) / 2);
+            }
+            return (float) (((FanIn.Cancel) f).std() * Math.sqrt(3) * centred);
+        }
+        double sum = 0;
+        double mine = 0;
+        for (int q = 0; q < m; q++) {
+            double u = Hashing.uniform(Hashing.key(pairKey, q));
+            sum += u;
+            if (q == k) {
+                mine = u;
+            }
+        }
+        double centred = mine - sum / m;
+        if (f instanceof FanIn.RandomSplit s) {
+            return (float) (w * (1 + s.spread() * centred) / m);
+        }
+        return (float) (((FanIn.Cancel) f).std() * Math.sqrt(3) * centred);
+    }
+
+    private static float fill(Fill fill, long seed, int i, int j) {
+        if (fill instanceof Fill.Constant c) {
+            return (float) c.value();
+        }
+        if (fill instanceof Fill.Noise n) {
+            return (float) (n.std() * Hashing.gaussian(Hashing.key(seed, i, j)));
+        }
+        throw new IllegalStateException("mean fill handled by the caller");
+    }
+
+    private static float mean(float[] values) {
+        double acc = 0;
+        for (float v : values) {
+            acc += v;
+        }
+        return (float) (acc / values.length);
+    }
+
+    private static double rms(float[] values) {
+        double acc = 0;
+        for (float v : values) {
+            acc += (double) v * v;
+        }
+        return values.length == 0 ? 0 : Math.sqrt(acc / values.length);
+    }
+}
