@@ -133,6 +133,12 @@ final class Expansion {
      */
     static Map<String, TensorInfo> checkedSource(
             ArchSpec source, List<TensorInfo> tensors, List<String> notes) {
+        if (source.family() == Family.ALBERT) {
+            throw new GrowthPlanException(
+                    "albert shares its layers, which width and depth growth cannot map one to one;"
+                            + " unshare it first (--op unshare makes an equivalent bert), then grow"
+                            + " that");
+        }
         LayoutCheck check = TensorLayout.check(source, tensors);
         if (!check.missing().isEmpty() || !check.wrongShapes().isEmpty()) {
             List<String> problems = new ArrayList<>();
@@ -258,6 +264,7 @@ final class Expansion {
             case GPT2 -> prefix + "wte.weight";
             case LLAMA, MISTRAL, QWEN2 -> prefix + "embed_tokens.weight";
             case BERT -> prefix + "embeddings.word_embeddings.weight";
+            case ALBERT -> throw new IllegalStateException("albert is refused by checkedSource");
         };
     }
 
@@ -402,6 +409,8 @@ final class Expansion {
                                                 w.fanIn());
                                 default -> null;
                             };
+                    case ALBERT ->
+                            throw new IllegalStateException("albert is refused by checkedSource");
                 };
         if (r == null) {
             throw new IllegalStateException(
