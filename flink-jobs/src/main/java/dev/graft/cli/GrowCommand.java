@@ -1,29 +1,20 @@
 package dev.graft.cli;
 
 import dev.graft.connectors.hf.ArchSpecs;
-import dev.graft.connectors.hf.HfConfig;
+import dev.graft.connectors.hf.Verifications;
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsSource;
-import dev.graft.connectors.safetensors.ShardedSafetensorsWriter;
+import dev.graft.connectors.store.CheckpointStore;
 import dev.graft.connectors.store.GraftVersion;
 import dev.graft.connectors.store.Manifest;
-import dev.graft.growth.arch.ArchSpec;
+import dev.graft.connectors.transform.CheckpointGrowth;
 import dev.graft.growth.ops.GrowthExecution;
 import dev.graft.growth.ops.GrowthOperator;
 import dev.graft.growth.ops.GrowthOptions;
 import dev.graft.growth.ops.GrowthPlan;
-import dev.graft.growth.ops.GrowthPlanException;
-import dev.graft.growth.ops.GrowthPlanner;
 import dev.graft.growth.ops.GrowthTarget;
-import dev.graft.growth.ops.OptimizerState;
-import dev.graft.growth.ops.TensorMapping;
-import dev.graft.growth.ops.Unsharing;
-import dev.graft.schema.FileEntry;
+import dev.graft.growth.verify.Verification;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,23 +22,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code graft grow --op OP [--to hidden=H,layers=L,…] [--factor N] SRC DST}: grows a Hugging Face
@@ -67,9 +49,6 @@ import java.util.stream.Stream;
             "Example: graft grow --op hyperclone --factor 2 ckpt ckpt-2x"
         })
 public final class GrowCommand implements Callable<Integer> {
-
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Spec CommandSpec spec;
 
@@ -158,6 +137,20 @@ public final class GrowCommand implements Callable<Integer> {
             description = "Largest safetensors shard in MB (default ${DEFAULT-VALUE}).")
     long shardMb;
 
+    @Option(
+            names = "--probes",
+            defaultValue = "4",
+            description =
+                    "Seeded random probe sequences run through source and result to verify"
+                            + " (default ${DEFAULT-VALUE}); 0 skips verification.")
+    int probes;
+
+    @Option(
+            names = "--probe-tokens",
+            defaultValue = "32",
+            description = "Tokens per probe sequence (default ${DEFAULT-VALUE}).")
+    int probeTokens;
+
     @Parameters(index = "0", paramLabel = "SRC", description = "Source checkpoint directory.")
     Path src;
 
@@ -179,125 +172,32 @@ public final class GrowCommand implements Callable<Integer> {
                         .withPad(padInit, padStd)
                         .withOptimizerState(optimizer)
                         .withSchedule(parsePairs(schedule));
-        GrowthTarget target = GrowthTarget.parse(to);
-        Path configFile = src.resolve(HfConfig.FILE_NAME);
-        if (!Files.isRegularFile(configFile)) {
-            throw new IllegalArgumentException(
-                    src + " has no config.json; expected a Hugging Face checkpoint directory");
-        }
-        ObjectNode config = HfConfig.readTree(configFile);
-        try (SafetensorsSource source = SafetensorsCheckpoint.open(src)) {
-            GrowthPlan plan = plan(operator, config, source, target, options);
-            if (dryRun) {
-                out.print(plan.describe());
-                out.flush();
-                return 0;
+        CheckpointGrowth.Request request =
+                new CheckpointGrowth.Request(
+                        operator,
+                        GrowthTarget.parse(to),
+                        factor,
+                        options,
+                        shardMb * 1_000_000L,
+                        probes,
+                        probeTokens);
+        if (dryRun) {
+            try (SafetensorsSource source = SafetensorsCheckpoint.open(src)) {
+                out.print(CheckpointGrowth.plan(src, source, request).describe());
             }
-            if (Files.exists(dst)) {
-                try (Stream<Path> s = Files.list(dst)) {
-                    if (s.findAny().isPresent()) {
-                        throw new IllegalArgumentException(
-                                dst + " exists and is not empty; give a new directory");
-                    }
-                }
-            }
-            Files.createDirectories(dst);
-            try {
-                write(plan, config, source, out);
-            } catch (Exception e) {
-                deleteTree(dst);
-                throw e;
-            }
+            out.flush();
+            return 0;
         }
-        return 0;
-    }
-
-    private GrowthPlan plan(
-            GrowthOperator operator,
-            ObjectNode config,
-            SafetensorsSource source,
-            GrowthTarget target,
-            GrowthOptions options)
-            throws IOException {
-        boolean albert = "albert".equals(config.path("model_type").asText());
-        if (operator == GrowthOperator.UNSHARE && albert) {
-            return Unsharing.planAlbert(
-                    config.path("num_hidden_layers").asInt(12),
-                    config.path("num_hidden_groups").asInt(1),
-                    source.tensors(),
-                    options);
-        }
-        if (albert) {
-            throw new GrowthPlanException(
-                    "albert is read only to unshare; run --op unshare first, then grow the"
-                            + " result");
-        }
-        ArchSpec arch = HfConfig.fromJson(config, src.resolve(HfConfig.FILE_NAME).toString());
-        if (operator == GrowthOperator.UNSHARE) {
-            List<List<Integer>> groups = new ArrayList<>();
-            JsonNode marker = config.get(Unsharing.SHARED_LAYERS_KEY);
-            if (marker != null && marker.isArray()) {
-                for (JsonNode g : marker) {
-                    List<Integer> group = new ArrayList<>();
-                    g.forEach(l -> group.add(l.asInt()));
-                    groups.add(group);
-                }
-            }
-            return Unsharing.plan(arch, source.tensors(), groups, options);
-        }
-        return GrowthPlanner.plan(operator, arch, source.tensors(), target, factor, options);
-    }
-
-    private void write(
-            GrowthPlan plan, ObjectNode config, SafetensorsSource source, PrintWriter out)
-            throws Exception {
         long start = System.nanoTime();
         Progress bar = new Progress(quiet ? null : spec.commandLine().getErr());
-        try (ShardedSafetensorsWriter sink =
-                SafetensorsCheckpoint.create(
-                        dst, plan.targetTensors(), source.metadata(), shardMb * 1_000_000L)) {
-            GrowthExecution.apply(plan, source, sink, bar);
-        }
+        CheckpointGrowth.Result result = CheckpointGrowth.grow(src, dst, request, bar);
         bar.done();
-        ObjectNode grown =
-                plan.target() != null ? HfConfig.toJson(plan.target(), config) : config.deepCopy();
-        for (Map.Entry<String, String> e : plan.configChanges().entrySet()) {
-            grown.set(e.getKey(), JSON.readTree(e.getValue()));
-        }
-        plan.configRemovals().forEach(grown::remove);
-        Files.write(dst.resolve(HfConfig.FILE_NAME), JSON.writeValueAsBytes(grown));
-        Path optimizerFile = src.resolve(OptimizerState.FILE_NAME);
-        String optimizerNote = "none beside the source";
-        if (Files.isRegularFile(optimizerFile)) {
-            if (plan.options().optimizerState() == GrowthOptions.OptimizerStateMode.MAP) {
-                try (SafetensorsSource moments = SafetensorsCheckpoint.open(optimizerFile)) {
-                    List<TensorMapping> mappings = OptimizerState.mappings(plan, moments.tensors());
-                    List<dev.graft.growth.tensor.TensorInfo> infos = new ArrayList<>();
-                    mappings.forEach(m -> infos.add(m.target()));
-                    try (dev.graft.connectors.safetensors.SafetensorsWriter w =
-                            dev.graft.connectors.safetensors.SafetensorsWriter.create(
-                                    dst.resolve(OptimizerState.FILE_NAME),
-                                    infos,
-                                    moments.metadata())) {
-                        GrowthExecution.apply(
-                                mappings,
-                                plan.options().seed(),
-                                true,
-                                moments,
-                                w,
-                                GrowthExecution.Progress.NONE);
-                    }
-                }
-                optimizerNote = "mapped (" + OptimizerState.FILE_NAME + ")";
-            } else {
-                optimizerNote = "reset: " + OptimizerState.FILE_NAME + " not carried";
-            }
-        }
-        Map<String, String> options = new TreeMap<>(plan.manifestOptions());
-        options.put("source", src.toAbsolutePath().toString());
-        options.put("target", to == null ? "" : to);
-        options.put("factor", Integer.toString(factor));
-        options.put("optimizer_state_result", optimizerNote);
+        GrowthPlan plan = result.plan();
+        Map<String, String> manifestOptions = new TreeMap<>(plan.manifestOptions());
+        manifestOptions.put("source", src.toAbsolutePath().toString());
+        manifestOptions.put("target", to == null ? "" : to);
+        manifestOptions.put("factor", Integer.toString(factor));
+        manifestOptions.put("optimizer_state_result", result.optimizerState());
         Manifest manifest =
                 new Manifest(
                         Manifest.FORMAT_VERSION,
@@ -307,10 +207,12 @@ public final class GrowCommand implements Callable<Integer> {
                         null,
                         null,
                         plan.operator().cliName(),
-                        options,
-                        null,
+                        manifestOptions,
+                        result.verification() == null
+                                ? null
+                                : Verifications.toAvro(result.verification()),
                         plan.target() == null ? null : ArchSpecs.toAvro(plan.target()),
-                        files(dst),
+                        CheckpointStore.describeLocal(dst),
                         System.currentTimeMillis(),
                         GraftVersion.get());
         Files.write(dst.resolve(Manifest.FILE_NAME), manifest.toJsonBytes());
@@ -327,8 +229,28 @@ public final class GrowCommand implements Callable<Integer> {
                 plan.targetBytes(),
                 seconds,
                 plan.targetBytes() / 1e6 / seconds,
-                optimizerNote);
+                result.optimizerState());
+        Verification verification = result.verification();
+        if (verification == null) {
+            out.println("verification: skipped (--probes 0)");
+            out.flush();
+            return 0;
+        }
+        out.println("verification: " + verification.summary());
         out.flush();
+        if (verification.lossless() && !verification.passed()) {
+            spec.commandLine()
+                    .getErr()
+                    .println(
+                            "graft grow: "
+                                    + plan.operator().cliName()
+                                    + " claims exact function preservation but the grown model"
+                                    + " differs beyond tolerance; the output in "
+                                    + dst
+                                    + " is kept for inspection. Please report this.");
+            return 1;
+        }
+        return 0;
     }
 
     static Map<String, String> parsePairs(String spec) {
@@ -344,43 +266,6 @@ public final class GrowCommand implements Callable<Integer> {
             }
         }
         return m;
-    }
-
-    private static List<FileEntry> files(Path dir) throws IOException, NoSuchAlgorithmException {
-        List<FileEntry> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path f : s.sorted().toList()) {
-                String name = f.getFileName().toString();
-                if (name.equals(Manifest.FILE_NAME) || !Files.isRegularFile(f)) {
-                    continue;
-                }
-                MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[1 << 20];
-                long n = 0;
-                try (InputStream in = Files.newInputStream(f)) {
-                    int r;
-                    while ((r = in.read(buf)) > 0) {
-                        digest.update(buf, 0, r);
-                        n += r;
-                    }
-                }
-                out.add(
-                        FileEntry.newBuilder()
-                                .setPath(name)
-                                .setBytes(n)
-                                .setSha256(HexFormat.of().formatHex(digest.digest()))
-                                .build());
-            }
-        }
-        return out;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** A one-line progress bar on stderr, redrawn when the percentage changes. */

@@ -65,8 +65,26 @@ class GrowCommandTest {
                 .contains("\"schedule.decay_steps_factor\" : \"0.6\"")
                 .contains("\"seed\" : \"5\"")
                 .contains("model.safetensors");
+        // Verified by default: both models ran on the same probes and the result is recorded.
+        assertThat(out.toString()).contains("verification: ");
+        var verification =
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(manifest)
+                        .get("verification");
+        assertThat(verification.get("lossless").asBoolean()).isTrue();
+        assertThat(verification.get("passed").asBoolean()).isTrue();
+        assertThat(verification.get("relative_delta").asDouble()).isLessThanOrEqualTo(1e-4);
         StringWriter inspect = new StringWriter();
         assertThat(run(inspect, new StringWriter(), "inspect", dst.toString())).isZero();
+        // And graft verify, run on its own, agrees.
+        assertThat(
+                        run(
+                                new StringWriter(),
+                                new StringWriter(),
+                                "verify",
+                                src.toString(),
+                                dst.toString()))
+                .isZero();
     }
 
     @Test
