@@ -1,0 +1,158 @@
+package dev.graft.connectors.transform;
+
+import dev.graft.connectors.serde.Fixtures;
+import dev.graft.connectors.serde.RecordValidator;
+import dev.graft.connectors.store.CheckpointStore;
+import dev.graft.schema.CheckpointPublished;
+import dev.graft.schema.CheckpointRef;
+import dev.graft.schema.GrowthDecision;
+import dev.graft.schema.PublishStatus;
+import dev.graft.schema.TransformProgress;
+import dev.graft.schema.TransformStatus;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Decisions carried out against a real store on disk, with a real tiny Llama (GQA, tied head). */
+class StoreTransformerTest {
+    @TempDir Path tmp;
+
+    private CheckpointStore store;
+    private StoreTransformer transformer;
+    private Path source;
+    private final List<TransformProgress> progress = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        store = CheckpointStore.open(tmp.resolve("store").toUri());
+        transformer =
+                new StoreTransformer(
+                        store,
+                        Files.createDirectories(tmp.resolve("work")),
+                        new DecisionExecutor.Worker("test", -1),
+                        Clock.systemUTC(),
+                        2,
+                        8);
+        source = Files.createDirectories(tmp.resolve("trainer/step-1200"));
+        Path golden = Path.of("src/test/resources/models/llama-gqa-tied");
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(golden.resolve(f), source.resolve(f));
+        }
+    }
+
+    private GrowthDecision decision(String id, String operator, Map<String, String> options) {
+        GrowthDecision d = Fixtures.decision();
+        d.setDecisionId(id);
+        d.setRunId("run-7");
+        d.setGeneration(0);
+        d.setOperator(operator);
+        d.setOperatorOptions(options);
+        d.setSourceArch(null);
+        d.setTargetArch(null);
+        d.setSchedule(null);
+        d.setSourceCheckpoint(
+                CheckpointRef.newBuilder()
+                        .setUri(source.toUri().toString())
+                        .setGeneration(0)
+                        .setStep(1200)
+                        .setSha256(null)
+                        .build());
+        return d;
+    }
+
+    @Test
+    void growsVerifiesAndPublishesTheNextGenerationOnce() throws IOException {
+        GrowthDecision d =
+                decision("d-lemon", "lemon", Map.of("width_factor", "1.5", "depth_factor", "2"));
+
+        CheckpointPublished first = transformer.execute(d, progress::add);
+
+        assertThat(first.getStatus())
+                .as(String.valueOf(first.getError()))
+                .isEqualTo(PublishStatus.PUBLISHED);
+        assertThat(RecordValidator.validate(first)).isEmpty();
+        assertThat(first.getGeneration()).isEqualTo(1);
+        assertThat(first.getCheckpoint().getStep()).isEqualTo(1200);
+        // 4 heads of 8 ×1.5 = 6 heads, hidden 48; 2 layers ×2; GQA groups kept whole.
+        assertThat(first.getTargetArch().getHiddenSize()).isEqualTo(48);
+        assertThat(first.getTargetArch().getNumHeads()).isEqualTo(6);
+        assertThat(first.getTargetArch().getNumLayers()).isEqualTo(4);
+        assertThat(first.getSourceArch().getHiddenSize()).isEqualTo(32);
+        assertThat(first.getVerification().getLossless()).isTrue();
+        assertThat(first.getVerification().getPassed()).isTrue();
+        assertThat(first.getVerification().getRelativeDelta()).isLessThanOrEqualTo(1e-4);
+        assertThat(first.getSchedule().getRationale()).contains("LEMON");
+        assertThat(progress)
+                .extracting(TransformProgress::getStatus)
+                .contains(TransformStatus.SUCCEEDED);
+
+        // Run again (as after a failure and restart): the committed result, not a second copy.
+        CheckpointPublished again = transformer.execute(d, progress::add);
+        assertThat(again.getCheckpoint()).isEqualTo(first.getCheckpoint());
+        assertThat(store.list("run-7")).hasSize(1);
+        assertThat(workFiles()).as("work directory cleaned").isEmpty();
+    }
+
+    @Test
+    void hypercloneByAnIntegerFactorIsExactToo() {
+        CheckpointPublished r =
+                transformer.execute(
+                        decision("d-hc", "hyperclone", Map.of("width_factor", "2")), progress::add);
+        assertThat(r.getStatus())
+                .as(String.valueOf(r.getError()))
+                .isEqualTo(PublishStatus.PUBLISHED);
+        assertThat(r.getTargetArch().getHiddenSize()).isEqualTo(64);
+        assertThat(r.getVerification().getPassed()).isTrue();
+    }
+
+    @Test
+    void failuresAreDataWithTheirReason() throws IOException {
+        GrowthDecision noSource = decision("d-1", "lemon", Map.of("width_factor", "2"));
+        noSource.setSourceCheckpoint(null);
+        GrowthDecision gone = decision("d-2", "lemon", Map.of("width_factor", "2"));
+        gone.getSourceCheckpoint().setUri(tmp.resolve("deleted").toUri().toString());
+        GrowthDecision fractionalClone =
+                decision("d-3", "hyperclone", Map.of("width_factor", "1.5"));
+        GrowthDecision unknown = decision("d-4", "magic", Map.of());
+
+        assertFailed(
+                transformer.execute(noSource, progress::add),
+                "SOURCE_MISSING",
+                "graft.checkpoints.saved");
+        assertFailed(transformer.execute(gone, progress::add), "SOURCE_MISSING", "deleted");
+        assertFailed(
+                transformer.execute(fractionalClone, progress::add),
+                "IMPOSSIBLE_TARGET",
+                "use lemon");
+        assertFailed(transformer.execute(unknown, progress::add), "UNSUPPORTED_OPERATOR", "magic");
+        assertThat(store.list("run-7")).isEmpty();
+        assertThat(progress)
+                .extracting(TransformProgress::getStatus)
+                .containsOnly(TransformStatus.FAILED);
+    }
+
+    private static void assertFailed(CheckpointPublished r, String code, String fragment) {
+        assertThat(r.getStatus()).isEqualTo(PublishStatus.FAILED);
+        assertThat(r.getError().getCode()).isEqualTo(code);
+        assertThat(r.getError().getMessage()).contains(fragment);
+        assertThat(RecordValidator.validate(r)).isEmpty();
+    }
+
+    private List<Path> workFiles() throws IOException {
+        try (Stream<Path> s = Files.list(tmp.resolve("work"))) {
+            return s.toList();
+        }
+    }
+}
