@@ -138,9 +138,12 @@ class StoreTransformerTest {
                 "use lemon");
         assertFailed(transformer.execute(unknown, progress::add), "UNSUPPORTED_OPERATOR", "magic");
         assertThat(store.list("run-7")).isEmpty();
+        // Every decision's last progress record says it failed; none says it succeeded.
+        assertThat(progress.stream().filter(p -> p.getStatus() == TransformStatus.FAILED))
+                .hasSize(4);
         assertThat(progress)
                 .extracting(TransformProgress::getStatus)
-                .containsOnly(TransformStatus.FAILED);
+                .doesNotContain(TransformStatus.SUCCEEDED);
     }
 
     private static void assertFailed(CheckpointPublished r, String code, String fragment) {
