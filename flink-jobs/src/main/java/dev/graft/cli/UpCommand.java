@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
         mixinStandardHelpOptions = true,
         description = {
             "Starts Graft on this machine: a Kafka broker (KRaft, in-process), Graft's topics, a"
-                    + " Flink MiniCluster and the TriggerJob. Prints a line with 'ready' when it"
+                    + " Flink MiniCluster, the TriggerJob and the TransformJob. Prints a line with 'ready' when it"
                     + " takes traffic; stops cleanly on Ctrl-C or SIGTERM."
         })
 final class UpCommand implements Callable<Integer> {
@@ -79,6 +79,8 @@ final class UpCommand implements Callable<Integer> {
                         + stack.bootstrapServers()
                         + " flink="
                         + stack.flinkRestAddress()
+                        + " store="
+                        + stack.storeRoot()
                         + " topics="
                         + String.join(",", stack.topicNames()));
         out.flush();

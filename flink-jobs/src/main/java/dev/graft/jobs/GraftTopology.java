@@ -2,13 +2,19 @@ package dev.graft.jobs;
 
 import dev.graft.connectors.kafka.Incoming;
 import dev.graft.connectors.kafka.IncomingDeserializer;
+import dev.graft.connectors.kafka.KafkaProgressReporter;
 import dev.graft.connectors.kafka.KeyedRecordSerializationSchema;
 import dev.graft.connectors.serde.TopicCodec;
 import dev.graft.connectors.topics.TopicCatalog;
+import dev.graft.connectors.transform.DecisionExecutor;
+import dev.graft.jobs.transform.TransformJob;
+import dev.graft.jobs.transform.TransformSettings;
 import dev.graft.jobs.trigger.TriggerJob;
+import dev.graft.schema.CheckpointPublished;
 import dev.graft.schema.DeadLetter;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.TrainingMetric;
+import dev.graft.schema.TransformProgress;
 
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -50,6 +56,25 @@ public final class GraftTopology {
                 sink(DeadLetter.class, TriggerJob.NAME + "-dlq"),
                 settings,
                 graftVersion);
+    }
+
+    /**
+     * The TransformJob reading decisions and writing outcomes and progress to Graft's topics,
+     * carrying decisions out with {@code executors}.
+     */
+    public TransformJob transformJob(
+            DecisionExecutor.Factory executors, TransformSettings transform) {
+        String bootstrap = settings.bootstrapServers();
+        String progressTopic = topics.forSchema(TransformProgress.class.getName()).name();
+        return new TransformJob(
+                source(GrowthDecision.class, TransformJob.NAME),
+                sink(CheckpointPublished.class, TransformJob.NAME + "-published"),
+                sink(DeadLetter.class, TransformJob.NAME + "-dlq"),
+                executors,
+                () ->
+                        new KafkaProgressReporter(
+                                bootstrap, TopicCodec.of(progressTopic, TransformProgress.class)),
+                transform);
     }
 
     /** A read_committed source of a catalog topic, starting at committed offsets or earliest. */

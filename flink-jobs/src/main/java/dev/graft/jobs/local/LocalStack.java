@@ -5,9 +5,13 @@ import dev.graft.connectors.store.GraftVersion;
 import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.connectors.topics.TopicSpec;
+import dev.graft.connectors.transform.StoreTransformer;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
+import dev.graft.jobs.transform.TransformJob;
+import dev.graft.jobs.transform.TransformOptions;
+import dev.graft.jobs.transform.TransformSettings;
 import dev.graft.jobs.trigger.TriggerJob;
 
 import org.apache.flink.api.common.JobID;
@@ -32,7 +36,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Graft on one machine: a real Kafka broker in-process (KRaft), Graft's topics from the catalog, a
- * Flink MiniCluster and the jobs running on it against that broker.
+ * Flink MiniCluster and the jobs (TriggerJob, TransformJob) running on it against that broker,
+ * publishing transformed checkpoints to a local store ({@code ./.graft/store} by default).
  *
  * <pre>{@code
  * try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults())) {
@@ -66,13 +71,16 @@ public final class LocalStack implements AutoCloseable {
     private final List<JobID> jobs;
     private final TopicCatalog topics;
     private final String flinkRestAddress;
+    private final String storeRoot;
 
     private LocalStack(
             EmbeddedKafka kafka,
             MiniCluster flink,
             List<JobID> jobs,
             TopicCatalog topics,
-            String flinkRestAddress) {
+            String flinkRestAddress,
+            String storeRoot) {
+        this.storeRoot = storeRoot;
         this.kafka = kafka;
         this.flink = flink;
         this.jobs = List.copyOf(jobs);
@@ -89,6 +97,7 @@ public final class LocalStack implements AutoCloseable {
         }
         EmbeddedKafka kafka = kafkaBuilder.start();
         MiniCluster flink = null;
+        String storeRoot;
         try {
             TopicAdmin.ensureTopics(kafka.bootstrapServers(), topics, 1, Duration.ofSeconds(30));
 
@@ -124,10 +133,28 @@ public final class LocalStack implements AutoCloseable {
             StreamGraph trigger = env.getStreamGraph();
             trigger.setJobName(TriggerJob.NAME);
             jobs.add(flink.submitJob(trigger).get().getJobID());
+
+            if (!conf.contains(TransformOptions.STORE_ROOT)) {
+                Path store =
+                        options.dataDirectory() != null
+                                ? options.dataDirectory().resolve("store")
+                                : Path.of(".graft", "store");
+                conf.set(TransformOptions.STORE_ROOT, store.toAbsolutePath().toUri().toString());
+            }
+            TransformSettings transform = TransformSettings.from(conf);
+            StreamExecutionEnvironment transformEnv =
+                    StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            topology.configure(transformEnv);
+            topology.transformJob(StoreTransformer.factory(transform.storeRoot(), 4, 32), transform)
+                    .build(transformEnv);
+            StreamGraph transformGraph = transformEnv.getStreamGraph();
+            transformGraph.setJobName(TransformJob.NAME);
+            jobs.add(flink.submitJob(transformGraph).get().getJobID());
+            storeRoot = transform.storeRoot().toString();
             for (JobID job : jobs) {
                 awaitRunning(flink, job, Duration.ofSeconds(60));
             }
-            return new LocalStack(kafka, flink, jobs, topics, rest);
+            return new LocalStack(kafka, flink, jobs, topics, rest, storeRoot);
         } catch (Exception | Error e) {
             if (flink != null) {
                 try {
@@ -162,6 +189,11 @@ public final class LocalStack implements AutoCloseable {
 
     public String bootstrapServers() {
         return kafka.bootstrapServers();
+    }
+
+    /** Where transformed checkpoints are published. */
+    public String storeRoot() {
+        return storeRoot;
     }
 
     public String flinkRestAddress() {

@@ -40,7 +40,8 @@ class LocalStackITCase {
                 Configuration.fromMap(
                         Map.of(
                                 "graft.trigger.plateau.patience", "3",
-                                "graft.checkpoint.interval", "500 ms"));
+                                "graft.checkpoint.interval", "500 ms",
+                                "graft.store.root", dir.resolve("store").toUri().toString()));
         try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, 0, overrides))) {
             assertThat(stack.topicNames())
                     .contains("graft.metrics", "graft.decisions", "graft.dlq");
