@@ -381,11 +381,10 @@ public final class StoreTransformer implements DecisionExecutor {
                 || operator == GrowthOperator.STACK) {
             return new GrowthTarget(null, layers, null, null, null);
         }
-        int heads = (int) Math.round(source.numHeads() * width);
+        // Keep whole KV groups: every KV head serves as many query heads as before.
+        int queriesPerKv = source.numHeads() / source.numKvHeads();
         int kvHeads = Math.max(1, (int) Math.round(source.numKvHeads() * width));
-        if (heads % kvHeads != 0) {
-            kvHeads = heads;
-        }
+        int heads = kvHeads * queriesPerKv;
         return new GrowthTarget(
                 heads * source.headDim(),
                 layers,

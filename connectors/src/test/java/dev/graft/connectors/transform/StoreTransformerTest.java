@@ -106,6 +106,20 @@ class StoreTransformerTest {
     }
 
     @Test
+    void widthFactorsKeepWholeKvGroups() {
+        // 4 query heads on 2 KV heads; ×1.25 → 3 KV heads (2.5 rounded) with 2 queries each.
+        CheckpointPublished r =
+                transformer.execute(
+                        decision("d-gqa", "lemon", Map.of("width_factor", "1.25")), progress::add);
+        assertThat(r.getStatus())
+                .as(String.valueOf(r.getError()))
+                .isEqualTo(PublishStatus.PUBLISHED);
+        assertThat(r.getTargetArch().getNumKvHeads()).isEqualTo(3);
+        assertThat(r.getTargetArch().getNumHeads()).isEqualTo(6);
+        assertThat(r.getTargetArch().getHiddenSize()).isEqualTo(48);
+    }
+
+    @Test
     void hypercloneByAnIntegerFactorIsExactToo() {
         CheckpointPublished r =
                 transformer.execute(

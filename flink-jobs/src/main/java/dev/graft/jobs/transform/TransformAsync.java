@@ -94,22 +94,22 @@ final class TransformAsync extends RichAsyncFunction<Sourced<GrowthDecision>, Tr
         CompletableFuture.supplyAsync(() -> executor.execute(decision.value(), progress), pool)
                 .whenComplete(
                         (outcome, error) -> {
-                            if (error != null) {
-                                LOG.error(
-                                        "Decision {} of run {}: the transform failed unexpectedly",
-                                        decision.value().getDecisionId(),
-                                        decision.value().getRunId(),
-                                        error);
-                                outcome =
-                                        failed(
-                                                decision.value(),
-                                                "INTERNAL",
-                                                "the transform failed unexpectedly: "
-                                                        + error
-                                                        + "; see the TaskManager log",
-                                                true);
+                            if (error == null) {
+                                resultFuture.complete(
+                                        List.of(new TransformResult(decision, outcome)));
+                                return;
                             }
-                            resultFuture.complete(List.of(new TransformResult(decision, outcome)));
+                            // Known failures come back as FAILED outcomes; anything thrown is
+                            // the infrastructure failing (a lost disk, a killed worker): fail
+                            // the task so Flink restarts it and re-runs the decision from its
+                            // checkpoint, which the executor's idempotence makes safe.
+                            LOG.error(
+                                    "Decision {} of run {}: the transform failed; the task"
+                                            + " restarts and runs it again",
+                                    decision.value().getDecisionId(),
+                                    decision.value().getRunId(),
+                                    error);
+                            resultFuture.completeExceptionally(error);
                         });
     }
 

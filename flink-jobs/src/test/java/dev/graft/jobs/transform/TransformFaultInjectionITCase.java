@@ -1,0 +1,267 @@
+package dev.graft.jobs.transform;
+
+import dev.graft.connectors.broker.EmbeddedKafka;
+import dev.graft.connectors.serde.Fixtures;
+import dev.graft.connectors.store.CheckpointStore;
+import dev.graft.connectors.store.PublishedCheckpoint;
+import dev.graft.connectors.topics.TopicAdmin;
+import dev.graft.connectors.topics.TopicCatalog;
+import dev.graft.connectors.transform.DecisionExecutor;
+import dev.graft.connectors.transform.ProgressListener;
+import dev.graft.connectors.transform.StoreTransformer;
+import dev.graft.jobs.GraftOptions;
+import dev.graft.jobs.GraftSettings;
+import dev.graft.jobs.GraftTopology;
+import dev.graft.jobs.testing.Jobs;
+import dev.graft.jobs.testing.KafkaTopics;
+import dev.graft.schema.CheckpointPublished;
+import dev.graft.schema.CheckpointRef;
+import dev.graft.schema.DecisionStatus;
+import dev.graft.schema.GrowthDecision;
+import dev.graft.schema.PublishStatus;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Transforms killed mid-way, several times, at random points (reading, writing tensors, verifying,
+ * committing, and after committing but before the outcome is emitted): the job restarts, and still
+ * every decision gets exactly one CheckpointPublished, the store holds exactly one checkpoint per
+ * decision, and no partial directory is ever served.
+ */
+@Timeout(240)
+class TransformFaultInjectionITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(4)
+                            .setConfiguration(restarts())
+                            .build());
+
+    private static final int KILLS = 5;
+
+    /** Kills left to inject; static because the executors are recreated on every restart. */
+    static final AtomicInteger KILLS_LEFT = new AtomicInteger(KILLS);
+
+    private static EmbeddedKafka kafka;
+
+    @TempDir Path tmp;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.builder().start();
+        TopicAdmin.ensureTopics(
+                kafka.bootstrapServers(), TopicCatalog.load(), 1, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    private static Configuration restarts() {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3 * KILLS);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        return conf;
+    }
+
+    /** A worker crash, not a data problem: an Error, so nothing on the way turns it into data. */
+    static final class InjectedCrash extends Error {
+        InjectedCrash(String where) {
+            super("injected crash " + where);
+        }
+    }
+
+    /** The real executor, killed at a random progress point (or after committing). */
+    static final class Killing implements DecisionExecutor {
+        private final DecisionExecutor real;
+        private final Random random = new Random();
+
+        Killing(DecisionExecutor real) {
+            this.real = real;
+        }
+
+        @Override
+        public CheckpointPublished execute(GrowthDecision decision, ProgressListener progress) {
+            CheckpointPublished outcome =
+                    real.execute(
+                            decision,
+                            p -> {
+                                progress.report(p);
+                                if (random.nextInt(4) == 0 && KILLS_LEFT.getAndDecrement() > 0) {
+                                    throw new InjectedCrash(
+                                            "at " + p.getStage() + " " + p.getMessage());
+                                }
+                            });
+            if (random.nextInt(3) == 0 && KILLS_LEFT.getAndDecrement() > 0) {
+                throw new InjectedCrash("after committing, before the outcome is emitted");
+            }
+            return outcome;
+        }
+
+        @Override
+        public void close() throws Exception {
+            real.close();
+        }
+    }
+
+    private Path sourceCheckpoint(String name) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("trainer").resolve(name));
+        Path golden =
+                Path.of("..", "connectors", "src", "test", "resources", "models", "llama-gqa-tied");
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(golden.resolve(f), dir.resolve(f));
+        }
+        return dir;
+    }
+
+    private GrowthDecision decision(
+            String id, String run, String operator, Map<String, String> options, Path source) {
+        GrowthDecision d = Fixtures.decision();
+        d.setDecisionId(id);
+        d.setRunId(run);
+        d.setGeneration(0);
+        d.setStatus(DecisionStatus.READY);
+        d.setOperator(operator);
+        d.setOperatorOptions(options);
+        d.setSourceArch(null);
+        d.setTargetArch(null);
+        d.setSchedule(null);
+        d.setSourceCheckpoint(
+                CheckpointRef.newBuilder()
+                        .setUri(source.toUri().toString())
+                        .setGeneration(0)
+                        .setStep(1200)
+                        .setSha256(null)
+                        .build());
+        return d;
+    }
+
+    @Test
+    void everyDecisionIsPublishedExactlyOnceDespiteCrashes() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        Path storeRoot = tmp.resolve("store");
+        List<GrowthDecision> decisions =
+                List.of(
+                        decision(
+                                "d-a-" + suffix,
+                                "run-a",
+                                "lemon",
+                                Map.of("width_factor", "1.5"),
+                                sourceCheckpoint("a")),
+                        decision(
+                                "d-b-" + suffix,
+                                "run-b",
+                                "hyperclone",
+                                Map.of("width_factor", "2"),
+                                sourceCheckpoint("b")),
+                        decision(
+                                "d-c-" + suffix,
+                                "run-c",
+                                "identity-depth",
+                                Map.of("depth_factor", "2"),
+                                sourceCheckpoint("c")),
+                        decision(
+                                "d-d-" + suffix,
+                                "run-d",
+                                "lemon",
+                                Map.of("width_factor", "1.25", "depth_factor", "1.5"),
+                                sourceCheckpoint("d")));
+        try (KafkaTopics topics = new KafkaTopics(kafka.bootstrapServers())) {
+            for (GrowthDecision d : decisions) {
+                topics.send(d.getRunId(), d);
+            }
+
+            Configuration conf = new Configuration();
+            conf.set(GraftOptions.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            conf.set(GraftOptions.KAFKA_GROUP_ID_PREFIX, "fi-" + suffix);
+            conf.set(GraftOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, "fi-" + suffix);
+            conf.set(GraftOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300));
+            conf.set(TransformOptions.STORE_ROOT, storeRoot.toUri().toString());
+            TransformSettings transform = TransformSettings.from(conf);
+            GraftTopology topology =
+                    new GraftTopology(GraftSettings.from(conf), TopicCatalog.load());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            topology.configure(env);
+            env.setParallelism(2);
+            DecisionExecutor.Factory real = StoreTransformer.factory(transform.storeRoot(), 2, 8);
+            topology.transformJob(worker -> new Killing(real.create(worker)), transform).build(env);
+            JobClient job = env.executeAsync("transform-fault-injection");
+            List<CheckpointPublished> outcomes;
+            try {
+                outcomes =
+                        topics.readCommitted(
+                                CheckpointPublished.class,
+                                all ->
+                                        all.stream()
+                                                        .filter(
+                                                                o ->
+                                                                        o.getDecisionId()
+                                                                                .endsWith(suffix))
+                                                        .count()
+                                                >= decisions.size(),
+                                Duration.ofSeconds(4),
+                                Duration.ofSeconds(180));
+            } finally {
+                Jobs.cancel(job);
+            }
+
+            assertThat(KILLS_LEFT.get()).as("every injected crash happened").isLessThanOrEqualTo(0);
+            List<CheckpointPublished> ours =
+                    outcomes.stream().filter(o -> o.getDecisionId().endsWith(suffix)).toList();
+            assertThat(ours)
+                    .extracting(CheckpointPublished::getDecisionId)
+                    .containsExactlyInAnyOrderElementsOf(
+                            decisions.stream().map(GrowthDecision::getDecisionId).toList());
+            assertThat(ours)
+                    .allSatisfy(
+                            o -> {
+                                assertThat(o.getStatus())
+                                        .as(String.valueOf(o.getError()))
+                                        .isEqualTo(PublishStatus.PUBLISHED);
+                                assertThat(o.getVerification().getPassed()).isTrue();
+                            });
+
+            CheckpointStore store = CheckpointStore.open(storeRoot.toUri());
+            for (CheckpointPublished o : ours) {
+                List<PublishedCheckpoint> inStore = store.list(o.getRunId());
+                assertThat(inStore).as("one checkpoint for %s", o.getRunId()).hasSize(1);
+                assertThat(inStore.get(0).toRef().getUri()).isEqualTo(o.getCheckpoint().getUri());
+                store.verify(inStore.get(0));
+                // Nothing else in the run's directory is served: leftovers of killed attempts are
+                // staging directories, never a directory with a manifest.
+                try (Stream<Path> entries = Files.list(storeRoot.resolve(o.getRunId()))) {
+                    assertThat(entries.filter(p -> Files.exists(p.resolve("graft.json"))))
+                            .hasSize(1);
+                }
+            }
+        }
+    }
+}
