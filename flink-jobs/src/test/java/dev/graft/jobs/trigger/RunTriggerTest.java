@@ -321,6 +321,278 @@ class RunTriggerTest {
         assertThat(decisions()).isEmpty();
     }
 
+    // --- stream mechanics: reordering, timers ------------------------------------------------
+
+    @Test
+    void outOfOrderStepsWithinTheBoundArePutBackInOrderAndLaterOnesAreDeadLetters()
+            throws Exception {
+        open(c -> c.set(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, 2));
+        send("r1", 0, 2, 1.0);
+        send("r1", 0, 1, 1.0); // one record late: reordered
+        send("r1", 0, 1, 1.0); // duplicate of a buffered step
+        send("r1", 0, 4, 1.0); // releases 1
+        send("r1", 0, 3, 1.0); // releases 2
+        send("r1", 0, 5, 1.0); // releases 3
+        send("r1", 0, 1, 1.0); // duplicate of a released step: ignored, not a dead letter
+        send("r1", 0, 6, 1.0); // releases 4: the third bad evaluation after step 1
+        assertThat(deadLetters()).isEmpty();
+        assertThat(decisions()).extracting(GrowthDecision::getStep).containsExactly(4L);
+        send("r1", 0, 3, 2.0); // step 3 again: a duplicate of an evaluated step, ignored
+        send("r1", 0, 0, 2.0); // never seen, below the evaluated 4: too late (or a rewind)
+        assertThat(deadLetters())
+                .singleElement()
+                .satisfies(
+                        d -> {
+                            assertThat(d.getError().getCode()).isEqualTo("OUT_OF_ORDER_STEP");
+                            assertThat(d.getError().getMessage())
+                                    .contains("step 0 arrived after step 4", "2 records");
+                        });
+    }
+
+    @Test
+    void theReorderBufferIsReleasedByAProcessingTimeTimer() throws Exception {
+        open(
+                c -> {
+                    c.set(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, 100);
+                    c.set(GraftOptions.TRIGGER_REORDER_MAX_DELAY, Duration.ofSeconds(2));
+                });
+        harness.setProcessingTime(1_000);
+        plateau("r1", 0, 1);
+        assertThat(decisions()).isEmpty();
+        harness.setProcessingTime(2_999);
+        assertThat(decisions()).isEmpty();
+        harness.setProcessingTime(3_000);
+        assertThat(decisions()).extracting(GrowthDecision::getStep).containsExactly(4L);
+    }
+
+    @Test
+    void deadRunsAreNoticedByTimersAndTheirStateExpires() throws Exception {
+        open(
+                c -> {
+                    c.set(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, 100);
+                    c.set(GraftOptions.TRIGGER_REORDER_MAX_DELAY, Duration.ofHours(1));
+                    c.set(GraftOptions.TRIGGER_RUN_IDLE_TIMEOUT, Duration.ofMinutes(1));
+                    c.set(GraftOptions.TRIGGER_STATE_TTL, Duration.ofMinutes(10));
+                });
+        harness.setProcessingTime(0);
+        plateau("r1", 0, 1);
+        send("r2", 0, 1, 1.0);
+        harness.setProcessingTime(30_000);
+        send("r2", 0, 2, 1.0); // r2 stays alive
+        harness.setProcessingTime(60_000);
+        // r1 is dead: its buffered metrics are evaluated at once
+        assertThat(decisions()).extracting(GrowthDecision::getRunId).containsExactly("r1");
+        harness.setProcessingTime(10 * 60_000 + 1);
+        harness.setProcessingTime(11 * 60_000);
+        // r1's state is gone: step 2 would be late against its old state, now it starts fresh
+        send("r1", 0, 2, 1.0);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    // --- checkpoints -------------------------------------------------------------------------
+
+    @Test
+    void aDecisionNamesTheNewestCheckpointAtOrBeforeItsStep() throws Exception {
+        open(c -> {});
+        ArchSpec small = gpt2(768, 12, 0);
+        checkpoint("r1", 0, 1, small);
+        checkpoint("r1", 0, 3, small);
+        checkpoint("r1", 0, 9, small); // after the decision: not its source
+        checkpoint("r1", 1, 2, small); // another generation
+        plateau("r1", 0, 1);
+        assertThat(decisions())
+                .singleElement()
+                .satisfies(
+                        d -> {
+                            assertThat(d.getStatus()).isEqualTo(DecisionStatus.READY);
+                            assertThat(d.getSourceCheckpoint().getStep()).isEqualTo(3);
+                            assertThat(d.getSourceCheckpoint().getUri()).endsWith("/r1/0/3");
+                            assertThat(d.getSourceArch().getHiddenSize()).isEqualTo(768);
+                            assertThat(d.getTargetArch().getHiddenSize()).isEqualTo(1536);
+                            assertThat(d.getTargetArch().getNumLayers()).isEqualTo(24);
+                            assertThat(d.getTargetArch().getNumHeads()).isEqualTo(24);
+                            assertThat(d.getOperator()).isEqualTo("lemon");
+                        });
+    }
+
+    @Test
+    void withoutACheckpointADecisionWaitsABoundedTimeThenSaysSo() throws Exception {
+        open(c -> c.set(GraftOptions.TRIGGER_CHECKPOINT_WAIT, Duration.ofSeconds(10)));
+        harness.setProcessingTime(0);
+        plateau("r1", 0, 1);
+        plateau("r2", 0, 1);
+        assertThat(decisions()).isEmpty();
+        checkpoint("r1", 0, 6, null); // after the step: does not qualify
+        checkpoint("r1", 0, 2, null); // qualifies: emitted at once
+        assertThat(decisions())
+                .singleElement()
+                .satisfies(
+                        d -> {
+                            assertThat(d.getRunId()).isEqualTo("r1");
+                            assertThat(d.getStatus()).isEqualTo(DecisionStatus.READY);
+                            assertThat(d.getSourceCheckpoint().getStep()).isEqualTo(2);
+                            assertThat(d.getSourceArch()).isNull();
+                        });
+        harness.setProcessingTime(10_000);
+        assertThat(decisions())
+                .extracting(GrowthDecision::getRunId, GrowthDecision::getStatus)
+                .containsExactly(
+                        Tuple.tuple("r1", DecisionStatus.READY),
+                        Tuple.tuple("r2", DecisionStatus.NO_CHECKPOINT));
+    }
+
+    // --- policy: unshare, limits, gate, modes ------------------------------------------------
+
+    @Test
+    void aRunWithSharedLayersUnsharesAtItsFirstPlateauBeforeAnyGrowth() throws Exception {
+        open(c -> {});
+        checkpoint("r1", 0, 1, gpt2(768, 12, 1));
+        plateau("r1", 0, 1);
+        checkpoint("r1", 1, 1, gpt2(768, 12, 0));
+        plateau("r1", 1, 1);
+        assertThat(decisions())
+                .extracting(GrowthDecision::getAction, GrowthDecision::getOperator)
+                .containsExactly(
+                        Tuple.tuple(Action.UNSHARE, "unshare"), Tuple.tuple(Action.GROW, "lemon"));
+        assertThat(decisions().get(0).getTargetArch().getNumLayerGroups()).isZero();
+    }
+
+    @Test
+    void maxGrowthsLimitsAutomaticGrowthAndTheGateHoldsEarlySignals() throws Exception {
+        open(
+                c -> {
+                    c.set(GraftOptions.POLICY_MAX_GROWTHS, 1);
+                    c.set(GraftOptions.TRIGGER_WARMUP_STEPS, 5L);
+                });
+        plateau("r1", 0, 1); // fires at 4: inside the warm-up
+        assertThat(decisions()).isEmpty();
+        for (long step = 5; step <= 7; step++) {
+            send("r1", 0, step, 1.0); // fires at 7
+        }
+        plateau("r1", 1, 100);
+        assertThat(decisions())
+                .extracting(GrowthDecision::getGeneration, GrowthDecision::getStep)
+                .containsExactly(Tuple.tuple(0, 7L));
+    }
+
+    @Test
+    void trendModeDecidesWithATrendTrigger() throws Exception {
+        open(
+                c -> {
+                    c.set(GraftOptions.TRIGGER_MODE, "trend");
+                    c.set(GraftOptions.TRIGGER_TREND_WINDOW, 3);
+                    c.set(GraftOptions.TRIGGER_PLATEAU_THRESHOLD, 0.01);
+                    c.set(GraftOptions.TRIGGER_PLATEAU_PATIENCE, 0);
+                });
+        for (long step = 1; step <= 5; step++) {
+            send("r1", 0, step, 1.0);
+        }
+        assertThat(decisions())
+                .first()
+                .satisfies(
+                        d -> {
+                            assertThat(d.getTrigger()).isEqualTo(Trigger.TREND);
+                            assertThat(d.getEvidence().getRule()).isEqualTo("trend");
+                            assertThat(d.getEvidence().getWindow().getSlopePerStep()).isZero();
+                        });
+    }
+
+    // --- commands ----------------------------------------------------------------------------
+
+    @Test
+    void commandsActOnceWithWhoAndWhyAndInvalidOnesAreDeadLetters() throws Exception {
+        open(c -> {});
+        checkpoint("r1", 0, 1, gpt2(768, 12, 0));
+        send("r1", 0, 1, 1.0);
+        command("r1", "c-1", CommandAction.GROW, null);
+        command("r1", "c-1", CommandAction.GROW, null); // redelivered: acted on once
+        command("r1", "c-2", CommandAction.UNSHARE, null); // nothing is shared
+        command("r1", "c-3", CommandAction.GROW, "warp-drive");
+        assertThat(decisions())
+                .singleElement()
+                .satisfies(
+                        d -> {
+                            assertThat(d.getTrigger()).isEqualTo(Trigger.COMMAND);
+                            assertThat(d.getAction()).isEqualTo(Action.GROW);
+                            assertThat(d.getDecisionId())
+                                    .isEqualTo(DecisionIds.ofEvent("r1", 0, "COMMAND", "c-1"));
+                            assertThat(d.getEvidence().getSettings())
+                                    .containsEntry("issued_by", "alice")
+                                    .containsEntry("reason", "testing")
+                                    .containsEntry("command_id", "c-1");
+                            assertThat(d.getStatus()).isEqualTo(DecisionStatus.READY);
+                            assertThat(d.getTargetArch().getHiddenSize()).isEqualTo(1536);
+                        });
+        assertThat(deadLetters())
+                .extracting(d -> d.getError().getCode())
+                .containsExactly("INVALID_COMMAND", "INVALID_COMMAND");
+        assertThat(deadLetters().get(0).getError().getMessage())
+                .contains("c-2", "alice", "num_layer_groups 0");
+        assertThat(deadLetters().get(1).getError().getMessage()).contains("warp-drive");
+    }
+
+    @Test
+    void holdPausesAutomaticDecisionsUntilRelease() throws Exception {
+        open(c -> {});
+        command("r1", "c-hold", CommandAction.HOLD, null);
+        plateau("r1", 0, 1);
+        assertThat(decisions()).isEmpty();
+        command("r1", "c-release", CommandAction.RELEASE, null);
+        for (long step = 5; step <= 7; step++) {
+            send("r1", 0, step, 1.0);
+        }
+        assertThat(decisions()).extracting(GrowthDecision::getStep).containsExactly(7L);
+    }
+
+    // --- budget ------------------------------------------------------------------------------
+
+    @Test
+    void overARunBudgetShrinksToTheLargestLadderSizeThatFits() throws Exception {
+        open(c -> {});
+        ArchSpec big = gpt2(1536, 24, 0); // ~0.72 B parameters
+        checkpoint("r1", 0, 1, big);
+        send("r1", 0, 1, 1.0);
+        runBudget(budget("r1", "b-1", 200_000_000L, GrowPolicy.AT_NEXT_PLATEAU));
+        assertThat(decisions())
+                .singleElement()
+                .satisfies(
+                        d -> {
+                            assertThat(d.getTrigger()).isEqualTo(Trigger.BUDGET);
+                            assertThat(d.getAction()).isEqualTo(Action.SHRINK);
+                            assertThat(d.getOperator()).isEqualTo("subclone");
+                            assertThat(d.getTargetArch().getHiddenSize()).isEqualTo(768);
+                            assertThat(d.getTargetArch().getNumLayers()).isEqualTo(12);
+                            assertThat(d.getTargetArch().getParameterCount())
+                                    .isLessThanOrEqualTo(200_000_000L);
+                            assertThat(d.getDecisionId())
+                                    .isEqualTo(DecisionIds.ofEvent("r1", 0, "BUDGET", "b-1"));
+                            assertThat(d.getEvidence().getSettings())
+                                    .containsEntry("budget_id", "b-1");
+                        });
+        // never above the budget: the next plateau does not grow past it
+        plateau("r1", 0, 2);
+        assertThat(decisions()).hasSize(1);
+    }
+
+    @Test
+    void aFleetBudgetIsBroadcastAndAppliesToEveryRunAtItsNextRecord() throws Exception {
+        open(c -> {});
+        checkpoint("r1", 0, 1, gpt2(768, 12, 0));
+        checkpoint("r2", 0, 1, gpt2(768, 12, 0));
+        harness.processBroadcastElement(
+                new StreamRecord<>(budget("*", "fleet-1", 10_000_000_000L, GrowPolicy.NOW)));
+        send("r1", 0, 1, 1.0);
+        send("r2", 0, 1, 1.0);
+        assertThat(decisions())
+                .extracting(
+                        GrowthDecision::getRunId,
+                        GrowthDecision::getTrigger,
+                        GrowthDecision::getAction)
+                .containsExactly(
+                        Tuple.tuple("r1", Trigger.BUDGET, Action.GROW),
+                        Tuple.tuple("r2", Trigger.BUDGET, Action.GROW));
+    }
+
     @Test
     void stateSurvivesASnapshotAndRestore() throws Exception {
         open(c -> {});
