@@ -82,7 +82,8 @@ import java.util.Map;
  *       letters as {@code INVALID_COMMAND} or {@code BUDGET_EXCEEDED}, with who sent them.
  *   <li><b>BudgetChange</b>: run-scoped ones arrive keyed, fleet-scoped ones on the broadcast side
  *       and apply to each run at its next record; a run's own budget wins. A budget applies once
- *       its effective_from_ms is reached by the run's metric wall time.
+ *       its effective_from_ms is reached by the newest wall time the run has shown (of its
+ *       metrics, checkpoints and commands).
  * </ul>
  *
  * <h2>Timers (processing time)</h2>
@@ -389,6 +390,8 @@ public class RunTrigger
             throws Exception {
         CheckpointSaved saved = record.value();
         int generation = saved.getCheckpoint().getGeneration();
+        // The run's clock for budgets' effective_from_ms: the newest wall time it has shown.
+        state = state.seen(now, saved.getWallTimeMs());
         List<CheckpointSaved> kept = new ArrayList<>();
         for (CheckpointSaved c : checkpoints.get()) {
             if (c.getCheckpoint().getGeneration() >= state.generation()
@@ -430,6 +433,7 @@ public class RunTrigger
             throws Exception {
         GrowthCommand command = record.value();
         String run = command.getRunId();
+        state = state.seen(now, command.getWallTimeMs());
         String who =
                 String.format(
                         Locale.ROOT,

@@ -22,6 +22,7 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.OutputTag;
 
 import java.util.Objects;
@@ -74,6 +75,8 @@ public final class TriggerJob {
     private final Sink<DeadLetter> deadLetters;
     private final GraftSettings settings;
     private final String graftVersion;
+    private final KeyedBroadcastProcessFunction<String, RunEvent, BudgetChange, GrowthDecision>
+            runFunction;
 
     public TriggerJob(
             Sources sources,
@@ -86,6 +89,27 @@ public final class TriggerJob {
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.graftVersion = Objects.requireNonNull(graftVersion, "graftVersion");
+        this.runFunction = new RunTrigger(settings, graftVersion);
+    }
+
+    private TriggerJob(
+            TriggerJob job,
+            KeyedBroadcastProcessFunction<String, RunEvent, BudgetChange, GrowthDecision> fn) {
+        this.sources = job.sources;
+        this.decisions = job.decisions;
+        this.deadLetters = job.deadLetters;
+        this.settings = job.settings;
+        this.graftVersion = job.graftVersion;
+        this.runFunction = Objects.requireNonNull(fn, "fn");
+    }
+
+    /**
+     * The same job with another per-run function in place of {@link RunTrigger} (the benchmark's
+     * pass-through baseline, or a counting wrapper); same operators, uids and sinks.
+     */
+    public TriggerJob withRunFunction(
+            KeyedBroadcastProcessFunction<String, RunEvent, BudgetChange, GrowthDecision> fn) {
+        return new TriggerJob(this, fn);
     }
 
     /** Adds the job's operators to {@code env}. */
@@ -149,7 +173,7 @@ public final class TriggerJob {
                 events.keyBy(RunEvent::runId)
                         .connect(fleet.broadcast(RunTrigger.FLEET_BUDGET))
                         .process(
-                                new RunTrigger(settings, graftVersion),
+                                runFunction,
                                 new AvroTypeInfo<>(GrowthDecision.class))
                         .name("run trigger")
                         .uid("trigger-run");
