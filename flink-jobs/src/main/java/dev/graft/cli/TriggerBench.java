@@ -90,19 +90,21 @@ final class TriggerBench implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "2", description = "Job parallelism.")
     int parallelism;
 
-    @Option(names = "--repeat", defaultValue = "2", description = "Job rounds (each: pass, trigger).")
+    @Option(names = "--repeat", defaultValue = "3", description = "Job rounds (each: pass, trigger).")
     int repeat;
 
     @Option(
             names = "--latency-seconds",
-            defaultValue = "30",
+            defaultValue = "40",
             description = "Length of the latency phase (0 skips it).")
     int latencySeconds;
 
     @Option(
             names = "--latency-rate",
-            defaultValue = "5000",
-            description = "Metrics/s produced in the latency phase.")
+            defaultValue = "10000",
+            description =
+                    "Metrics/s produced in the latency phase (each run plateaus at its 16th"
+                            + " metric, so runs x 16 / rate seconds in).")
     int latencyRate;
 
     @Option(
@@ -113,9 +115,15 @@ final class TriggerBench implements Callable<Integer> {
 
     @Option(
             names = "--checkpoint-interval-ms",
-            defaultValue = "1000",
-            description = "graft.checkpoint.interval in the job phases.")
+            defaultValue = "5000",
+            description = "graft.checkpoint.interval in the throughput phase (Graft's default).")
     long checkpointIntervalMs;
+
+    @Option(
+            names = "--latency-checkpoint-interval-ms",
+            defaultValue = "1000",
+            description = "graft.checkpoint.interval in the latency phase.")
+    long latencyCheckpointIntervalMs;
 
     @Option(names = "--skip-job", description = "Only the detector phase.")
     boolean skipJob;
@@ -260,9 +268,13 @@ final class TriggerBench implements Callable<Integer> {
     }
 
     private GraftSettings settings(Map<String, String> extra) {
+        return settings(extra, checkpointIntervalMs);
+    }
+
+    private GraftSettings settings(Map<String, String> extra, long intervalMs) {
         Configuration conf = new Configuration();
         conf.set(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, reorderMaxRecords);
-        conf.set(GraftOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(checkpointIntervalMs));
+        conf.set(GraftOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(intervalMs));
         conf.set(GraftOptions.TRIGGER_CHECKPOINT_WAIT, Duration.ZERO);
         conf.set(GraftOptions.TRIGGER_PLATEAU_PATIENCE, 5);
         extra.forEach(conf::setString);
@@ -274,7 +286,6 @@ final class TriggerBench implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
             TopicAdmin.ensureTopics(kafka.bootstrapServers(), topics, 1, Duration.ofSeconds(30));
             String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 6);
-            long total = (long) runs * steps;
             long t0 = System.nanoTime();
             try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
                 TopicCodec<TrainingMetric> codec = TopicCodec.of("graft.metrics", TrainingMetric.class);
@@ -290,6 +301,7 @@ final class TriggerBench implements Callable<Integer> {
                 }
                 producer.flush();
             }
+            long total = endOffsets(kafka, "graft.metrics");
             out.printf(
                     Locale.ROOT,
                     "  produced %,d metrics of %,d runs into graft.metrics (6 partitions) in %.1f s%n",
@@ -304,17 +316,25 @@ final class TriggerBench implements Callable<Integer> {
                 double trig = consumeAll(kafka, topics, settings, "trigger-" + round, true, total);
                 out.printf(
                         Locale.ROOT,
-                        "  job round %d, parallelism %d: pass-through %,10.0f metrics/s,"
-                                + " trigger %,10.0f metrics/s  (%.2fx)%n",
+                        "  job round %d, parallelism %d, checkpoint every %d ms: pass-through"
+                                + " %,10.0f metrics/s, trigger %,10.0f metrics/s  (%.2fx)%n",
                         round + 1,
                         parallelism,
+                        checkpointIntervalMs,
                         pass,
                         trig,
                         trig / pass);
                 out.flush();
             }
             if (latencySeconds > 0) {
-                latency(kafka, topics, settings);
+                latency(
+                        kafka,
+                        topics,
+                        settings(
+                                Map.of(
+                                        GraftOptions.KAFKA_BOOTSTRAP_SERVERS.key(),
+                                        kafka.bootstrapServers()),
+                                latencyCheckpointIntervalMs));
             }
         }
     }
@@ -322,6 +342,15 @@ final class TriggerBench implements Callable<Integer> {
     private StreamExecutionEnvironment env() {
         Configuration conf = new Configuration();
         conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
+        // 10k runs' state exceeds the JobManager's 5 MB in-memory checkpoint limit: checkpoint to
+        // files, as a cluster does.
+        try {
+            conf.set(
+                    org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                    java.nio.file.Files.createTempDirectory("graft-bench-checkpoints").toUri().toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         return env;
@@ -423,7 +452,7 @@ final class TriggerBench implements Callable<Integer> {
                                 + " max %,d ms%n",
                         latencyRate,
                         runs,
-                        checkpointIntervalMs,
+                        settings.checkpointInterval().toMillis(),
                         reorderMaxRecords,
                         settings.stream().reorderMaxDelay(),
                         sorted.size(),
@@ -472,9 +501,28 @@ final class TriggerBench implements Callable<Integer> {
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                         ProducerConfig.LINGER_MS_CONFIG, 5,
-                        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
+                        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                        // Throughput only: the count comes from the topic's end offsets, so a
+                        // retried batch cannot skew it (the idempotent producer stalled the
+                        // embedded broker on this 2-core machine).
+                        ProducerConfig.ACKS_CONFIG, "1",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false),
                 new ByteArraySerializer(),
                 new ByteArraySerializer());
+    }
+
+    private static long endOffsets(EmbeddedKafka kafka, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions =
+                    consumer.partitionsFor(topic).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList();
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
     }
 
     private static KafkaConsumer<byte[], byte[]> readCommittedFromEnd(EmbeddedKafka kafka) {

@@ -259,6 +259,8 @@ class TriggerJobExactlyOnceITCase {
         }
 
         assertThat(FAILED).as("the job failed once and restarted").isTrue();
+        // The decision that failed, at least, was serialized again after the restart.
+        assertThat(SERIALIZED.get()).isGreaterThan(expected.size());
         assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         for (Map.Entry<String, List<GrowthDecision>> e : seen.entrySet()) {
             assertThat(e.getValue()).as(expected.get(e.getKey()) + " once").hasSize(1);

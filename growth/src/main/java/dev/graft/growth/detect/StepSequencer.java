@@ -173,13 +173,20 @@ public final class StepSequencer {
             long since,
             int count) {
         count = Math.max(0, Math.min(count, size));
-        List<MetricPoint> released = new ArrayList<>(count);
+        // One value is the common case (a full buffer releases its lowest): no list copying.
+        List<MetricPoint> released = count <= 1 ? null : new ArrayList<>(count);
+        MetricPoint single = null;
         long[] recent = state.recent();
         int recentSize = state.recentSize();
         int recentNext = state.recentNext();
         long last = state.lastStep();
         for (int i = 0; i < count; i++) {
-            released.add(new MetricPoint(steps[i], values[i], walls[i]));
+            MetricPoint point = new MetricPoint(steps[i], values[i], walls[i]);
+            if (released == null) {
+                single = point;
+            } else {
+                released.add(point);
+            }
             last = steps[i];
             recent[recentNext] = last;
             recentNext = (recentNext + 1) % recent.length;
@@ -203,7 +210,7 @@ public final class StepSequencer {
                         size,
                         size == 0 ? MetricPoint.NO_TIME : since),
                 Verdict.ACCEPTED,
-                released);
+                released != null ? released : single == null ? List.of() : List.of(single));
     }
 
     private static boolean isKnown(SequencerState state, long step) {
