@@ -35,7 +35,7 @@ import java.util.stream.Stream;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks.",
-        subcommands = {BenchCommand.Io.class, BenchGrow.class})
+        subcommands = {BenchCommand.Io.class, BenchGrow.class, TriggerBench.class})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;

@@ -123,23 +123,218 @@ public final class GraftOptions {
                                     + " a run waits for the transformed model (a new generation)"
                                     + " before it can be grown again. >= 1.");
 
+    // --- Trigger: detection mode, divergence, gate --------------------------------------------
+
+    public static final ConfigOption<String> TRIGGER_MODE =
+            ConfigOptions.key("graft.trigger.mode")
+                    .stringType()
+                    .defaultValue("rlrop")
+                    .withDescription(
+                            "Growth detector: rlrop (PyTorch ReduceLROnPlateau exactly, on the raw"
+                                    + " metric), ema (the same rule on TensorBoard's debiased EMA),"
+                                    + " median (on a window median) or trend (least-squares slope"
+                                    + " of the EMA, projected over graft.trigger.trend.horizon-steps;"
+                                    + " graft.trigger.plateau.threshold is then the relative"
+                                    + " improvement over the horizon). Patience and cooldown count"
+                                    + " evaluations in every mode.");
+
+    public static final ConfigOption<Double> TRIGGER_EMA_WEIGHT =
+            ConfigOptions.key("graft.trigger.ema-weight")
+                    .doubleType()
+                    .defaultValue(0.9)
+                    .withDescription(
+                            "EMA weight of the ema and trend modes and of the divergence"
+                                    + " reference, in [0, 1) (TensorBoard's smoothing slider).");
+
+    public static final ConfigOption<Integer> TRIGGER_MEDIAN_WINDOW =
+            ConfigOptions.key("graft.trigger.median-window")
+                    .intType()
+                    .defaultValue(25)
+                    .withDescription("Values in the window of the median mode. >= 1.");
+
+    public static final ConfigOption<Integer> TRIGGER_TREND_WINDOW =
+            ConfigOptions.key("graft.trigger.trend.window")
+                    .intType()
+                    .defaultValue(50)
+                    .withDescription("Smoothed values the trend line is fitted to. >= 2.");
+
+    public static final ConfigOption<Long> TRIGGER_TREND_HORIZON_STEPS =
+            ConfigOptions.key("graft.trigger.trend.horizon-steps")
+                    .longType()
+                    .defaultValue(1000L)
+                    .withDescription("Steps the trend slope is projected over. >= 1.");
+
+    public static final ConfigOption<Boolean> TRIGGER_DIVERGENCE_ENABLED =
+            ConfigOptions.key("graft.trigger.divergence.enabled")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Emit an ADVISORY decision (trigger DIVERGENCE, action NONE) when the"
+                                    + " metric is NaN or infinite, or spikes above spike-factor"
+                                    + " times its EMA. Divergence is never a growth.");
+
+    public static final ConfigOption<Double> TRIGGER_DIVERGENCE_SPIKE_FACTOR =
+            ConfigOptions.key("graft.trigger.divergence.spike-factor")
+                    .doubleType()
+                    .defaultValue(3.0)
+                    .withDescription(
+                            "A finite value above this factor times the EMA before it is a spike."
+                                    + " > 1; Infinity tests NaN/Inf only.");
+
+    public static final ConfigOption<Integer> TRIGGER_DIVERGENCE_WARMUP =
+            ConfigOptions.key("graft.trigger.divergence.warmup-evaluations")
+                    .intType()
+                    .defaultValue(20)
+                    .withDescription(
+                            "Finite values smoothed before a spike can fire (early losses fall"
+                                    + " fast). >= 1.");
+
+    public static final ConfigOption<Integer> TRIGGER_DIVERGENCE_COOLDOWN =
+            ConfigOptions.key("graft.trigger.divergence.cooldown")
+                    .intType()
+                    .defaultValue(100)
+                    .withDescription(
+                            "Evaluations after a divergence during which no further divergence is"
+                                    + " reported (a run of NaNs gives one decision). >= 0.");
+
+    public static final ConfigOption<Long> TRIGGER_WARMUP_STEPS =
+            ConfigOptions.key("graft.trigger.warmup.steps")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription(
+                            "Steps from a run's first step during which no growth decision is"
+                                    + " made (the detector still learns). >= 0.");
+
+    public static final ConfigOption<Duration> TRIGGER_WARMUP_TIME =
+            ConfigOptions.key("graft.trigger.warmup.time")
+                    .durationType()
+                    .defaultValue(Duration.ZERO)
+                    .withDescription(
+                            "Wall time (of the metrics' wall_time_ms) from a run's first metric"
+                                    + " during which no growth decision is made. >= 0.");
+
+    public static final ConfigOption<Long> TRIGGER_MIN_STEPS_PER_GENERATION =
+            ConfigOptions.key("graft.trigger.min-steps-per-generation")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription(
+                            "Steps from a generation's first step (each model size, each"
+                                    + " restore) before a growth decision. >= 0.");
+
+    public static final ConfigOption<Long> TRIGGER_ACTION_COOLDOWN_STEPS =
+            ConfigOptions.key("graft.trigger.action-cooldown-steps")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription(
+                            "Minimum steps between two actions of a run (a restart after a"
+                                    + " growth shocks the loss). >= 0.");
+
+    // --- Trigger: stream mechanics ------------------------------------------------------------
+
+    public static final ConfigOption<Integer> TRIGGER_REORDER_MAX_RECORDS =
+            ConfigOptions.key("graft.trigger.reorder.max-records")
+                    .intType()
+                    .defaultValue(16)
+                    .withDescription(
+                            "Metrics per run held back to put out-of-order steps back in order;"
+                                    + " a step that arrives after more than this many later steps"
+                                    + " (or after reorder.max-delay) goes to graft.dlq as"
+                                    + " OUT_OF_ORDER_STEP. 0 disables reordering. >= 0.");
+
+    public static final ConfigOption<Duration> TRIGGER_REORDER_MAX_DELAY =
+            ConfigOptions.key("graft.trigger.reorder.max-delay")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription(
+                            "Longest a metric waits in the reorder buffer (processing time); adds"
+                                    + " at most this much to the detection lag of a run that logs"
+                                    + " slowly. >= 0.");
+
+    public static final ConfigOption<Duration> TRIGGER_CHECKPOINT_WAIT =
+            ConfigOptions.key("graft.trigger.checkpoint-wait")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription(
+                            "How long a decision waits (processing time) for a CheckpointSaved of"
+                                    + " its run and generation at or before its step; then it is"
+                                    + " emitted with status NO_CHECKPOINT. >= 0.");
+
+    public static final ConfigOption<Duration> TRIGGER_RUN_IDLE_TIMEOUT =
+            ConfigOptions.key("graft.trigger.run-idle-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(30))
+                    .withDescription(
+                            "A run with no record for this long (processing time) is taken as"
+                                    + " dead: its buffered metrics are evaluated, its waiting"
+                                    + " decisions emitted, and it stops counting as tracked. > 0.");
+
+    public static final ConfigOption<Duration> TRIGGER_STATE_TTL =
+            ConfigOptions.key("graft.trigger.state-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription(
+                            "State of a run with no record for this long is dropped (Flink state"
+                                    + " TTL, processing time). Must exceed run-idle-timeout and"
+                                    + " checkpoint-wait.");
+
     // --- Policy ------------------------------------------------------------------------------
+
+    public static final ConfigOption<Double> POLICY_WIDTH_FACTOR =
+            ConfigOptions.key("graft.policy.width-factor")
+                    .doubleType()
+                    .defaultValue(2.0)
+                    .withDescription(
+                            "Width factor of one rung of the growth ladder (LEMON's experiments"
+                                    + " double width and depth). >= 1.");
+
+    public static final ConfigOption<Double> POLICY_DEPTH_FACTOR =
+            ConfigOptions.key("graft.policy.depth-factor")
+                    .doubleType()
+                    .defaultValue(2.0)
+                    .withDescription("Depth factor of one rung of the growth ladder. >= 1.");
+
+    public static final ConfigOption<List<String>> POLICY_LADDER =
+            ConfigOptions.key("graft.policy.ladder")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "An explicit ladder instead of factors: sizes HIDDENxLAYERS, ascending,"
+                                    + " e.g. 768x12;1024x24;1536x24. Heads follow the width at the"
+                                    + " same head_dim.");
+
+    public static final ConfigOption<Long> POLICY_MAX_PARAMETERS =
+            ConfigOptions.key("graft.policy.max-parameters")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription(
+                            "Top of the ladder: no growth beyond this many parameters; 0 for no"
+                                    + " maximum (budgets still apply).");
+
+    public static final ConfigOption<Integer> POLICY_MAX_GROWTHS =
+            ConfigOptions.key("graft.policy.max-growths")
+                    .intType()
+                    .defaultValue(3)
+                    .withDescription(
+                            "Growths (automatic and by budget) a run may get in its life;"
+                                    + " commands are not limited. >= 0.");
 
     public static final ConfigOption<String> POLICY_GROW_OPERATOR =
             ConfigOptions.key("graft.policy.grow-operator")
                     .stringType()
-                    .defaultValue("lemon")
+                    .defaultValue("auto")
                     .withDescription(
-                            "Operator named in plateau growth decisions: lemon, hyperclone, pad,"
-                                    + " identity-depth, stack.");
+                            "Operator of growth decisions: auto (exact operators: hyperclone for an"
+                                    + " integer width factor without depth growth, lemon"
+                                    + " otherwise), lemon, hyperclone, pad, identity-depth, stack.");
 
     public static final ConfigOption<Map<String, String>> POLICY_GROW_OPTIONS =
             ConfigOptions.key("graft.policy.grow-options")
                     .mapType()
-                    .defaultValue(Map.of("width_factor", "2", "depth_factor", "2"))
+                    .defaultValue(Map.of())
                     .withDescription(
-                            "Operator options for plateau growth decisions, as key:value pairs"
-                                    + " (LEMON's experiments double width and depth).");
+                            "Extra operator options added to growth decisions, as key:value pairs"
+                                    + " (width_factor and depth_factor come from the ladder).");
 
     /** Every option declared in this class, in declaration order. */
     public static List<ConfigOption<?>> all() {

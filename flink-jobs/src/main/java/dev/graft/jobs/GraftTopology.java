@@ -10,8 +10,11 @@ import dev.graft.connectors.transform.DecisionExecutor;
 import dev.graft.jobs.transform.TransformJob;
 import dev.graft.jobs.transform.TransformSettings;
 import dev.graft.jobs.trigger.TriggerJob;
+import dev.graft.schema.BudgetChange;
 import dev.graft.schema.CheckpointPublished;
+import dev.graft.schema.CheckpointSaved;
 import dev.graft.schema.DeadLetter;
+import dev.graft.schema.GrowthCommand;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.TrainingMetric;
 import dev.graft.schema.TransformProgress;
@@ -51,7 +54,11 @@ public final class GraftTopology {
     /** The TriggerJob reading and writing Graft's Kafka topics. */
     public TriggerJob triggerJob(String graftVersion) {
         return new TriggerJob(
-                source(TrainingMetric.class, TriggerJob.NAME),
+                new TriggerJob.Sources(
+                        source(TrainingMetric.class, TriggerJob.NAME),
+                        source(CheckpointSaved.class, TriggerJob.NAME),
+                        source(GrowthCommand.class, TriggerJob.NAME),
+                        source(BudgetChange.class, TriggerJob.NAME)),
                 sink(GrowthDecision.class, TriggerJob.NAME + "-decisions"),
                 sink(DeadLetter.class, TriggerJob.NAME + "-dlq"),
                 settings,

@@ -103,6 +103,9 @@ public final class LocalStack implements AutoCloseable {
 
             Configuration conf = new Configuration();
             conf.set(GraftOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(2));
+            // On one machine a trainer that saves no checkpoints is the common case (send-metrics
+            // replays a curve): decisions wait 10 s for one, not the cluster default.
+            conf.set(GraftOptions.TRIGGER_CHECKPOINT_WAIT, Duration.ofSeconds(10));
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
             conf.set(

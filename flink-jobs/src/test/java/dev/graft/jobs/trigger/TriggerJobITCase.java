@@ -14,6 +14,7 @@ import dev.graft.jobs.GraftTopology;
 import dev.graft.schema.BudgetChange;
 import dev.graft.schema.BudgetScope;
 import dev.graft.schema.DeadLetter;
+import dev.graft.schema.DecisionStatus;
 import dev.graft.schema.GrowPolicy;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.TrainingMetric;
@@ -249,6 +250,8 @@ class TriggerJobITCase {
         conf.set(GraftOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
         conf.set(GraftOptions.TRIGGER_PLATEAU_THRESHOLD, 0.01);
         conf.set(GraftOptions.TRIGGER_PLATEAU_PATIENCE, 20);
+        // No checkpoints are sent here: decisions wait briefly, then say so.
+        conf.set(GraftOptions.TRIGGER_CHECKPOINT_WAIT, Duration.ofSeconds(1));
         GraftSettings settings = GraftSettings.from(conf);
         GraftTopology topology = new GraftTopology(settings, topics);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -312,6 +315,7 @@ class TriggerJobITCase {
                                     d.getRunId(), d.getGeneration(), "PLATEAU", d.getStep()));
             assertThat(d.getEvidence().getWindow().getBadEvaluations()).isEqualTo(21);
             assertThat(d.getEvidence().getThresholds()).containsEntry("patience", 20.0);
+            assertThat(d.getStatus()).isEqualTo(DecisionStatus.NO_CHECKPOINT);
         }
 
         // Exactly the bad records on the dead-letter topic, each naming where it came from.

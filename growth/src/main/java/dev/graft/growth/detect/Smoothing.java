@@ -37,7 +37,7 @@ import java.util.Objects;
  * @param emaWeight the EMA weight {@code a} in {@code [0, 1)}; 0 unless {@code kind} is EMA
  * @param window the median window in values, {@code >= 1}; 0 unless {@code kind} is MEDIAN
  */
-public record Smoothing(Kind kind, double emaWeight, int window) {
+public record Smoothing(Kind kind, double emaWeight, int window) implements java.io.Serializable {
 
     /** The smoothing methods. */
     public enum Kind {

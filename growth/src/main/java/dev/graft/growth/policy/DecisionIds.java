@@ -39,6 +39,20 @@ public final class DecisionIds {
         return "d-" + HexFormat.of().formatHex(sha256(material)).substring(0, HEX_DIGITS);
     }
 
+    /**
+     * The id of a decision caused by an event with its own id (a command's {@code command_id}, a
+     * budget's {@code budget_id}). The step at which such an event is applied depends on how the
+     * topics interleave, so the event's id, not the step, makes the decision unique.
+     *
+     * <pre>{@code
+     * DecisionIds.ofEvent("run-7", 0, "COMMAND", "c-42");
+     * }</pre>
+     */
+    public static String ofEvent(String runId, int generation, String trigger, String eventId) {
+        Objects.requireNonNull(eventId, "eventId");
+        return of(runId, generation, trigger + '\u0000' + eventId, 0);
+    }
+
     private static byte[] sha256(String material) {
         try {
             return MessageDigest.getInstance("SHA-256")

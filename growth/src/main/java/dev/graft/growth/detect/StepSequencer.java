@@ -1,0 +1,235 @@
+package dev.graft.growth.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Puts one (run, generation)'s values back in step order and drops duplicate deliveries, before any
+ * detector sees them. Pure: {@link SequencerState} is passed in and returned; time is the
+ * processing time the caller supplies.
+ *
+ * <h2>Semantics</h2>
+ *
+ * A value is buffered; the buffer holds at most {@code maxBuffered} values and releases them lowest
+ * step first, when it would hold more, or all at once when the oldest has waited {@code
+ * maxDelayMillis} ({@link #releaseDue}). So a value that arrives at most {@code maxBuffered}
+ * records or {@code maxDelayMillis} late is put back in its place. Then, per offered value:
+ *
+ * <ul>
+ *   <li>its step equals a buffered step, the last released step or one of the recently released
+ *       ones: {@link Verdict#DUPLICATE} (a redelivery), ignored;
+ *   <li>its step is below the last released step: {@link Verdict#LATE}, not used: it came later
+ *       than the bound allows, or the trainer rewound its steps without starting a new generation;
+ *   <li>otherwise {@link Verdict#ACCEPTED}.
+ * </ul>
+ *
+ * With {@code maxBuffered = 0} nothing is reordered: every value is released at once and any step
+ * below the last one is LATE.
+ *
+ * <pre>{@code
+ * StepSequencer seq = new StepSequencer(2, 5_000);
+ * SequencerState s = seq.initialState();
+ * s = seq.offer(s, 10, t, 1.0, now).state();   // buffered
+ * s = seq.offer(s, 9, t, 1.1, now).state();    // buffered: 9, 10
+ * var r = seq.offer(s, 11, t, 0.9, now);       // releases 9; 10, 11 wait
+ * }</pre>
+ */
+public final class StepSequencer {
+
+    /** What happened to an offered value. */
+    public enum Verdict {
+        /** Buffered (and perhaps released). */
+        ACCEPTED,
+        /** Its step was already buffered or released: a redelivery, ignored. */
+        DUPLICATE,
+        /** Its step is below the last released step: too late, or a rewind. Not used. */
+        LATE
+    }
+
+    /**
+     * The result of {@link #offer}, {@link #releaseDue} or {@link #flush}.
+     *
+     * @param state the state to keep
+     * @param verdict what happened to the offered value ({@code ACCEPTED} for releases)
+     * @param released values released, in ascending step order
+     */
+    public record Result(SequencerState state, Verdict verdict, List<MetricPoint> released) {
+        /** Copies the list. */
+        public Result {
+            Objects.requireNonNull(state, "state");
+            Objects.requireNonNull(verdict, "verdict");
+            released = List.copyOf(released);
+        }
+    }
+
+    private final int maxBuffered;
+    private final long maxDelayMillis;
+    private final int recentSlots;
+
+    /**
+     * @param maxBuffered values held back for reordering, {@code >= 0}
+     * @param maxDelayMillis how long the oldest buffered value may wait, {@code >= 0}
+     */
+    public StepSequencer(int maxBuffered, long maxDelayMillis) {
+        if (maxBuffered < 0 || maxDelayMillis < 0) {
+            throw new IllegalArgumentException(
+                    "StepSequencer maxBuffered and maxDelayMillis must be >= 0, found "
+                            + maxBuffered
+                            + " and "
+                            + maxDelayMillis);
+        }
+        this.maxBuffered = maxBuffered;
+        this.maxDelayMillis = maxDelayMillis;
+        this.recentSlots = Math.max(16, 2 * maxBuffered);
+    }
+
+    public int maxBuffered() {
+        return maxBuffered;
+    }
+
+    public long maxDelayMillis() {
+        return maxDelayMillis;
+    }
+
+    /** Nothing seen. */
+    public SequencerState initialState() {
+        int slots = maxBuffered + 1;
+        return new SequencerState(
+                Evidence.NO_STEP,
+                new long[recentSlots],
+                0,
+                0,
+                new long[slots],
+                new long[slots],
+                new double[slots],
+                0,
+                MetricPoint.NO_TIME);
+    }
+
+    /**
+     * Offers one value.
+     *
+     * @param nowMillis the processing time now (starts the delay of an empty buffer)
+     */
+    public Result offer(
+            SequencerState state, long step, long wallTimeMillis, double value, long nowMillis) {
+        Objects.requireNonNull(state, "state");
+        if (isKnown(state, step)) {
+            return new Result(state, Verdict.DUPLICATE, List.of());
+        }
+        if (state.lastStep() != Evidence.NO_STEP && step < state.lastStep()) {
+            return new Result(state, Verdict.LATE, List.of());
+        }
+        long[] steps = state.steps();
+        long[] walls = state.wallTimes();
+        double[] values = state.values();
+        int size = state.size();
+        int at = size;
+        while (at > 0 && steps[at - 1] > step) {
+            steps[at] = steps[at - 1];
+            walls[at] = walls[at - 1];
+            values[at] = values[at - 1];
+            at--;
+        }
+        steps[at] = step;
+        walls[at] = wallTimeMillis;
+        values[at] = value;
+        size++;
+        long since = state.size() == 0 ? nowMillis : state.oldestSinceMillis();
+        return release(state, steps, walls, values, size, since, size - maxBuffered);
+    }
+
+    /** Releases everything buffered if the oldest has waited {@code maxDelayMillis}. */
+    public Result releaseDue(SequencerState state, long nowMillis) {
+        if (state.size() > 0 && nowMillis - state.oldestSinceMillis() >= maxDelayMillis) {
+            return flush(state);
+        }
+        return new Result(state, Verdict.ACCEPTED, List.of());
+    }
+
+    /** Releases everything buffered (the run went idle, or a new generation starts). */
+    public Result flush(SequencerState state) {
+        return release(
+                state,
+                state.steps(),
+                state.wallTimes(),
+                state.values(),
+                state.size(),
+                state.oldestSinceMillis(),
+                state.size());
+    }
+
+    /** When {@link #releaseDue} will release, or {@link MetricPoint#NO_TIME} when empty. */
+    public long deadlineMillis(SequencerState state) {
+        return state.size() == 0 ? MetricPoint.NO_TIME : state.oldestSinceMillis() + maxDelayMillis;
+    }
+
+    private Result release(
+            SequencerState state,
+            long[] steps,
+            long[] walls,
+            double[] values,
+            int size,
+            long since,
+            int count) {
+        count = Math.max(0, Math.min(count, size));
+        // One value is the common case (a full buffer releases its lowest): no list copying.
+        List<MetricPoint> released = count <= 1 ? null : new ArrayList<>(count);
+        MetricPoint single = null;
+        long[] recent = state.recent();
+        int recentSize = state.recentSize();
+        int recentNext = state.recentNext();
+        long last = state.lastStep();
+        for (int i = 0; i < count; i++) {
+            MetricPoint point = new MetricPoint(steps[i], values[i], walls[i]);
+            if (released == null) {
+                single = point;
+            } else {
+                released.add(point);
+            }
+            last = steps[i];
+            recent[recentNext] = last;
+            recentNext = (recentNext + 1) % recent.length;
+            recentSize = Math.min(recentSize + 1, recent.length);
+        }
+        if (count > 0) {
+            System.arraycopy(steps, count, steps, 0, size - count);
+            System.arraycopy(walls, count, walls, 0, size - count);
+            System.arraycopy(values, count, values, 0, size - count);
+            size -= count;
+        }
+        return new Result(
+                new SequencerState(
+                        last,
+                        recent,
+                        recentSize,
+                        recentNext,
+                        steps,
+                        walls,
+                        values,
+                        size,
+                        size == 0 ? MetricPoint.NO_TIME : since),
+                Verdict.ACCEPTED,
+                released != null ? released : single == null ? List.of() : List.of(single));
+    }
+
+    private static boolean isKnown(SequencerState state, long step) {
+        if (step == state.lastStep()) {
+            return true;
+        }
+        long[] steps = state.steps();
+        for (int i = 0; i < state.size(); i++) {
+            if (steps[i] == step) {
+                return true;
+            }
+        }
+        long[] recent = state.recent();
+        for (int i = 0; i < state.recentSize(); i++) {
+            if (recent[i] == step) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
