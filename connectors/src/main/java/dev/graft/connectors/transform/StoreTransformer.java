@@ -25,6 +25,7 @@ import dev.graft.schema.TransformProgress;
 import dev.graft.schema.TransformStage;
 import dev.graft.schema.TransformStatus;
 
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +95,11 @@ public final class StoreTransformer implements DecisionExecutor {
         String id = decision.getDecisionId();
         int generation = decision.getGeneration() + 1;
         Reporter report = new Reporter(decision, progress);
+        if (worker.hasGpu()) {
+            // ND4J's CUDA backend binds devices per thread: transforms run on pool threads, so
+            // each binds to the GPU Flink gave this worker (a no-op on the CPU backend).
+            Nd4j.getAffinityManager().unsafeSetDevice(worker.gpuIndex());
+        }
         try {
             var done = store.findPublished(run, generation, id);
             if (done.isPresent()) {
