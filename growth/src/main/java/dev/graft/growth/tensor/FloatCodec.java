@@ -3,6 +3,7 @@ package dev.graft.growth.tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
 
@@ -114,8 +115,8 @@ public final class FloatCodec {
         int bad =
                 switch (dtype) {
                     case F32 -> decodeF32(in.asFloatBuffer(), dst, dstOffset, count);
-                    case F16 -> decodeHalf(in.asShortBuffer(), false, dst, dstOffset, count);
-                    case BF16 -> decodeHalf(in.asShortBuffer(), true, dst, dstOffset, count);
+                    case F16 -> decodeF16(in.asShortBuffer(), dst, dstOffset, count);
+                    case BF16 -> decodeBf16(in, dst, dstOffset, count);
                     default -> throw notComputable(dtype);
                 };
         src.position(src.position() + count * dtype.byteSize());
@@ -149,8 +150,8 @@ public final class FloatCodec {
         int bad =
                 switch (dtype) {
                     case F32 -> encodeF32(src, srcOffset, count, out.asFloatBuffer());
-                    case F16 -> encodeHalf(src, srcOffset, count, false, out.asShortBuffer());
-                    case BF16 -> encodeHalf(src, srcOffset, count, true, out.asShortBuffer());
+                    case F16 -> encodeF16(src, srcOffset, count, out.asShortBuffer());
+                    case BF16 -> encodeBf16(src, srcOffset, count, out.asShortBuffer());
                     default -> throw notComputable(dtype);
                 };
         dst.position(dst.position() + count * dtype.byteSize());
@@ -185,38 +186,53 @@ public final class FloatCodec {
         return bad;
     }
 
-    private static int decodeHalf(
-            ShortBuffer in, boolean bf16, float[] dst, int dstOffset, int count) {
+    private static int decodeF16(ShortBuffer in, float[] dst, int dstOffset, int count) {
         short[] scratch = new short[Math.min(CHUNK, count)];
         int bad = -1;
         for (int from = 0; from < count; from += CHUNK) {
             int n = Math.min(CHUNK, count - from);
             in.get(scratch, 0, n);
             int base = dstOffset + from;
-            int carry;
-            if (bf16) {
-                carry = 0;
-                for (int i = 0; i < n; i++) {
-                    int b = scratch[i];
-                    carry |= (b & BF16_EXP) + BF16_EXP_ONE;
-                    dst[base + i] = Float.intBitsToFloat(b << 16);
-                }
-            } else {
-                carry = 0;
-                for (int i = 0; i < n; i++) {
-                    int h = scratch[i];
-                    carry |= (h & F16_EXP) + F16_EXP_ONE;
-                    dst[base + i] = f16ToF32Fast(h);
-                }
+            int carry = 0;
+            for (int i = 0; i < n; i++) {
+                int h = scratch[i];
+                carry |= (h & F16_EXP) + F16_EXP_ONE;
+                dst[base + i] = f16ToF32Fast(h);
             }
             if (bad < 0 && (carry & HALF_CARRY) != 0) {
-                int exp = bf16 ? BF16_EXP : F16_EXP;
-                for (int i = 0; i < n; i++) {
-                    if ((scratch[i] & exp) == exp) {
-                        bad = from + i;
-                        break;
-                    }
-                }
+                bad = from + firstNonFinite(dst, base, n);
+            }
+        }
+        return bad;
+    }
+
+    /**
+     * BF16 is the top half of an F32, so decoding is a shift. Read two elements per int (the first
+     * in the low half, little-endian), which halves the loads and the loop's overhead.
+     */
+    private static int decodeBf16(ByteBuffer in, float[] dst, int dstOffset, int count) {
+        IntBuffer pairs = in.asIntBuffer();
+        int[] scratch = new int[Math.min(CHUNK, count) / 2];
+        int bad = -1;
+        for (int from = 0; from < count; from += CHUNK) {
+            int n = Math.min(CHUNK, count - from);
+            int half = n >>> 1;
+            pairs.get(scratch, 0, half);
+            int base = dstOffset + from;
+            int carry = 0;
+            for (int k = 0; k < half; k++) {
+                int w = scratch[k];
+                carry |= (w & 0x7F80_7F80) + 0x0080_0080;
+                dst[base + 2 * k] = Float.intBitsToFloat(w << 16);
+                dst[base + 2 * k + 1] = Float.intBitsToFloat(w & 0xFFFF_0000);
+            }
+            if ((n & 1) != 0) { // only in the last chunk
+                int b = in.getShort((from + n - 1) * 2);
+                carry |= (b & BF16_EXP) + BF16_EXP_ONE;
+                dst[base + n - 1] = Float.intBitsToFloat(b << 16);
+            }
+            if (bad < 0 && (carry & 0x8000_8000) != 0) {
+                bad = from + firstNonFinite(dst, base, n);
             }
         }
         return bad;
@@ -235,39 +251,75 @@ public final class FloatCodec {
         return bad;
     }
 
-    private static int encodeHalf(
-            float[] src, int srcOffset, int count, boolean bf16, ShortBuffer out) {
+    private static int encodeF16(float[] src, int srcOffset, int count, ShortBuffer out) {
         short[] scratch = new short[Math.min(CHUNK, count)];
         int bad = -1;
         for (int from = 0; from < count; from += CHUNK) {
             int n = Math.min(CHUNK, count - from);
             int base = srcOffset + from;
             int carry = 0;
-            if (bf16) {
-                for (int i = 0; i < n; i++) {
-                    int r = f32ToBf16Bits(Float.floatToRawIntBits(src[base + i]));
-                    carry |= (r & BF16_EXP) + BF16_EXP_ONE;
-                    scratch[i] = (short) r;
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    int r = f32ToF16Fast(Float.floatToRawIntBits(src[base + i]));
-                    carry |= (r & F16_EXP) + F16_EXP_ONE;
-                    scratch[i] = (short) r;
-                }
+            for (int i = 0; i < n; i++) {
+                int r = f32ToF16Fast(Float.floatToRawIntBits(src[base + i]));
+                carry |= (r & F16_EXP) + F16_EXP_ONE;
+                scratch[i] = (short) r;
             }
             if (bad < 0 && (carry & HALF_CARRY) != 0) {
-                int exp = bf16 ? BF16_EXP : F16_EXP;
+                bad = from + firstNonFiniteHalf(scratch, n, F16_EXP);
+            }
+            out.put(scratch, 0, n);
+        }
+        return bad;
+    }
+
+    /**
+     * Three simple loops per chunk rather than one: HotSpot 17 vectorises each of them (bits out of
+     * the floats; round to nearest even on ints; narrow ints to shorts) but none of their fusions,
+     * which run about 1.6 times slower. The rounding add is exact for every finite input; a chunk
+     * holding a NaN (whose payload the add could carry into the sign) or a value that rounds to
+     * infinity is redone element by element.
+     */
+    private static int encodeBf16(float[] src, int srcOffset, int count, ShortBuffer out) {
+        int length = Math.min(CHUNK, count);
+        int[] bits = new int[length];
+        short[] scratch = new short[length];
+        int bad = -1;
+        for (int from = 0; from < count; from += CHUNK) {
+            int n = Math.min(CHUNK, count - from);
+            int base = srcOffset + from;
+            for (int i = 0; i < n; i++) {
+                bits[i] = Float.floatToRawIntBits(src[base + i]);
+            }
+            // |f| >= 0x7F7F8000 (the midpoint above the largest finite BF16) is exactly the set
+            // of inputs whose BF16 is infinite or NaN; adding 0x00808000 carries it into bit 31.
+            int carry = 0;
+            for (int i = 0; i < n; i++) {
+                int b = bits[i];
+                carry |= (b & 0x7FFF_FFFF) + 0x0080_8000;
+                bits[i] = (b + 0x7FFF + ((b >>> 16) & 1)) >>> 16;
+            }
+            for (int i = 0; i < n; i++) {
+                scratch[i] = (short) bits[i];
+            }
+            if (carry < 0) {
                 for (int i = 0; i < n; i++) {
-                    if ((scratch[i] & exp) == exp) {
-                        bad = from + i;
-                        break;
-                    }
+                    scratch[i] = f32ToBf16(src[base + i]);
+                }
+                if (bad < 0) {
+                    bad = from + firstNonFiniteHalf(scratch, n, BF16_EXP);
                 }
             }
             out.put(scratch, 0, n);
         }
         return bad;
+    }
+
+    private static int firstNonFiniteHalf(short[] values, int count, int exp) {
+        for (int i = 0; i < count; i++) {
+            if ((values[i] & exp) == exp) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean allFinite(float[] values, int offset, int count) {
@@ -276,14 +328,6 @@ public final class FloatCodec {
             carry |= (Float.floatToRawIntBits(values[offset + i]) & F32_EXP) + F32_EXP_ONE;
         }
         return carry >= 0; // the carry lands in the sign bit
-    }
-
-    /** {@link #f32ToBf16} on raw bits, as an int (low 16 bits). */
-    private static int f32ToBf16Bits(int bits) {
-        if ((bits & 0x7FFF_FFFF) > F32_EXP) { // NaN: keep it a quiet NaN, never round to inf
-            return (bits >>> 16) | 0x0040;
-        }
-        return (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
     }
 
     /**
