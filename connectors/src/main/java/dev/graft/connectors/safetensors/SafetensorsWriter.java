@@ -27,7 +27,8 @@ import static dev.graft.connectors.safetensors.CheckpointFormatException.printab
 /**
  * Writes one safetensors file, streaming. The tensors are declared up front, so the header (with
  * every offset) is written first and each tensor goes straight to its place in the file, in any
- * order; nothing is buffered beyond one 1 MiB conversion buffer.
+ * order; nothing is buffered beyond one 1 MiB direct buffer (and {@link FloatCodec}'s scratch of 64
+ * Ki elements), and each chunk is converted and checked in one pass.
  *
  * <p>{@link #close()} succeeds only when every declared tensor was written; otherwise it deletes
  * the file and fails, naming what is missing. Values must be finite and fit the dtype.
