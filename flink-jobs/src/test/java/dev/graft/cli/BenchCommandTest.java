@@ -41,6 +41,7 @@ class BenchCommandTest {
                 .contains("plain copy, FileChannel.transferTo")
                 .contains("read + write floats (a transform pass)")
                 .contains("× copy")
+                .contains("× buffered")
                 .contains("heap: peak");
     }
 }

@@ -142,9 +142,8 @@ public final class SafetensorsFile implements SafetensorsSource {
             return SafetensorsSource.super.readFloats(name); // throws the explanatory error
         }
         float[] out = new float[(int) count];
-        FloatCodec.decode(map(e), info.dtype(), out, 0, out.length);
-        // Checked on the decoded floats: one pass over data already in cache.
-        int bad = FloatCodec.firstNonFinite(out, 0, out.length);
+        // Decoded straight into the result and checked in the same pass.
+        int bad = FloatCodec.decodeFinite(map(e), info.dtype(), out, 0, out.length);
         if (bad >= 0) {
             throw nonFinite(info, bad);
         }

@@ -1,6 +1,5 @@
 package dev.graft.connectors.safetensors;
 
-import dev.graft.growth.tensor.DType;
 import dev.graft.growth.tensor.FloatCodec;
 import dev.graft.growth.tensor.TensorInfo;
 import dev.graft.growth.tensor.TensorSink;
@@ -28,7 +27,8 @@ import static dev.graft.connectors.safetensors.CheckpointFormatException.printab
 /**
  * Writes one safetensors file, streaming. The tensors are declared up front, so the header (with
  * every offset) is written first and each tensor goes straight to its place in the file, in any
- * order; nothing is buffered beyond one 1 MiB conversion buffer.
+ * order; nothing is buffered beyond one 1 MiB direct buffer (and {@link FloatCodec}'s scratch of 64
+ * Ki elements), and each chunk is converted and checked in one pass.
  *
  * <p>{@link #close()} succeeds only when every declared tensor was written; otherwise it deletes
  * the file and fails, naming what is missing. Values must be finite and fit the dtype.
@@ -161,45 +161,47 @@ public final class SafetensorsWriter implements TensorSink {
                             + values.length
                             + " values");
         }
-        int bad = FloatCodec.firstNonFinite(values, 0, values.length);
-        if (bad >= 0) {
-            throw new IllegalArgumentException(
-                    "tensor '"
-                            + printable(name)
-                            + "' "
-                            + t.dtype()
-                            + t.shapeString()
-                            + ": value at flat index "
-                            + bad
-                            + " is NaN or infinite; checkpoints hold finite values only");
-        }
+        // One pass: each chunk is converted into the direct buffer and checked while converted
+        // (a NaN or infinite value, or one that overflows the dtype, encodes to a non-finite one).
         ByteBuffer buf = chunk();
-        int size = t.dtype().byteSize();
-        int perChunk = CHUNK_BYTES / size;
+        int perChunk = CHUNK_BYTES / t.dtype().byteSize();
         long position = dataStart + offsets[i];
         for (int from = 0; from < values.length; from += perChunk) {
             int n = Math.min(perChunk, values.length - from);
             buf.clear();
-            FloatCodec.encode(values, from, n, t.dtype(), buf);
-            buf.flip();
-            if (t.dtype() != DType.F32) {
-                long overflow = FloatCodec.firstNonFinite(buf, t.dtype());
-                if (overflow >= 0) {
-                    throw new IllegalArgumentException(
-                            "tensor '"
-                                    + printable(name)
-                                    + "': value "
-                                    + values[from + (int) overflow]
-                                    + " at flat index "
-                                    + (from + overflow)
-                                    + " is beyond the range of "
-                                    + t.dtype()
-                                    + "; store the tensor as F32");
-                }
+            int bad = FloatCodec.encodeFinite(values, from, n, t.dtype(), buf);
+            if (bad >= 0) {
+                throw notFinite(t, values, from + bad);
             }
+            buf.flip();
             position += writeFully(channel, buf, position);
         }
         written.set(i);
+    }
+
+    private static IllegalArgumentException notFinite(TensorInfo t, float[] values, int index) {
+        float v = values[index];
+        if (!Float.isFinite(v)) {
+            return new IllegalArgumentException(
+                    "tensor '"
+                            + printable(t.name())
+                            + "' "
+                            + t.dtype()
+                            + t.shapeString()
+                            + ": value at flat index "
+                            + index
+                            + " is NaN or infinite; checkpoints hold finite values only");
+        }
+        return new IllegalArgumentException(
+                "tensor '"
+                        + printable(t.name())
+                        + "': value "
+                        + v
+                        + " at flat index "
+                        + index
+                        + " is beyond the range of "
+                        + t.dtype()
+                        + "; store the tensor as F32");
     }
 
     @Override

@@ -142,6 +142,281 @@ class FloatCodecTest {
         assertThat(FloatCodec.firstNonFinite(le(4).putInt(0, -1), DType.I32)).isEqualTo(-1);
     }
 
+    /** The bulk decoders against the scalar reference, bit for bit, on every 16-bit pattern. */
+    @Test
+    void bulkDecodeMatchesScalarOnEveryBitPattern() {
+        for (DType dtype : new DType[] {DType.F16, DType.BF16}) {
+            for (boolean direct : new boolean[] {false, true}) {
+                // Offset by one element in the buffer and three in the array, to exercise both.
+                ByteBuffer buf = allocate(2 + 0x10000 * 2, direct);
+                buf.position(2);
+                for (int bits = 0; bits < 0x10000; bits++) {
+                    buf.putShort((short) bits);
+                }
+                buf.position(2);
+                float[] out = new float[3 + 0x10000];
+                int bad = FloatCodec.decodeFinite(buf, dtype, out, 3, 0x10000);
+                assertThat(buf.position()).isEqualTo(buf.capacity());
+                for (int bits = 0; bits < 0x10000; bits++) {
+                    float expected =
+                            dtype == DType.F16
+                                    ? FloatCodec.f16ToF32((short) bits)
+                                    : FloatCodec.bf16ToF32((short) bits);
+                    assertThat(Float.floatToRawIntBits(out[3 + bits]))
+                            .as("%s bits %04x", dtype, bits)
+                            .isEqualTo(Float.floatToRawIntBits(expected));
+                }
+                // The first pattern with an all-ones exponent: +infinity.
+                assertThat(bad).isEqualTo(dtype == DType.F16 ? 0x7C00 : 0x7F80);
+            }
+        }
+    }
+
+    /** Encoding through the bulk path equals the scalar reference, bit for bit. */
+    @Test
+    void bulkEncodeMatchesScalarOnEdgeCasesAndASeededSample() {
+        float[] values = encodeSample();
+        for (DType dtype : new DType[] {DType.F16, DType.BF16}) {
+            for (boolean direct : new boolean[] {false, true}) {
+                ByteBuffer buf = allocate(values.length * 2, direct);
+                int bad = FloatCodec.encodeFinite(values, 0, values.length, dtype, buf);
+                assertThat(buf.position()).isEqualTo(buf.capacity());
+                int expectedBad = -1;
+                for (int i = 0; i < values.length; i++) {
+                    short expected =
+                            dtype == DType.F16
+                                    ? FloatCodec.f32ToF16(values[i])
+                                    : FloatCodec.f32ToBf16(values[i]);
+                    assertThat(buf.getShort(i * 2))
+                            .as("%s of %s (bits %08x)", dtype, values[i], bits(values[i]))
+                            .isEqualTo(expected);
+                    int exp = dtype == DType.F16 ? 0x7C00 : 0x7F80;
+                    if (expectedBad < 0 && (expected & exp) == exp) {
+                        expectedBad = i;
+                    }
+                }
+                assertThat(bad).isEqualTo(expectedBad);
+            }
+        }
+    }
+
+    @Test
+    void encodeFiniteReportsTheFirstNonFiniteOrOverflowingValue() {
+        float[] values = new float[200_000];
+        java.util.Arrays.fill(values, 1.5f);
+        assertThat(FloatCodec.encodeFinite(values, 0, values.length, DType.BF16, direct(400_000)))
+                .isEqualTo(-1);
+        values[150_000] = 70000f; // fine in BF16, overflows F16
+        values[170_000] = Float.NaN;
+        assertThat(FloatCodec.encodeFinite(values, 0, values.length, DType.F16, direct(400_000)))
+                .isEqualTo(150_000);
+        assertThat(FloatCodec.encodeFinite(values, 0, values.length, DType.BF16, direct(400_000)))
+                .isEqualTo(170_000);
+        assertThat(FloatCodec.encodeFinite(values, 0, values.length, DType.F32, direct(800_000)))
+                .isEqualTo(170_000);
+        // Counted from the offset.
+        assertThat(FloatCodec.encodeFinite(values, 100_000, 80_000, DType.F32, direct(320_000)))
+                .isEqualTo(70_000);
+    }
+
+    @Test
+    void decodeFiniteReportsTheFirstNonFiniteElementAcrossChunks() {
+        int n = 3 * FloatCodec.CHUNK + 7;
+        for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            float[] values = new float[n];
+            SplittableRandom random = new SplittableRandom(7);
+            for (int i = 0; i < n; i++) {
+                values[i] = (float) random.nextGaussian();
+            }
+            ByteBuffer clean = direct(n * dtype.byteSize());
+            FloatCodec.encode(values, 0, n, dtype, clean);
+            float[] out = new float[n];
+            assertThat(FloatCodec.decodeFinite(clean.flip(), dtype, out, 0, n)).isEqualTo(-1);
+            for (int at : new int[] {0, FloatCodec.CHUNK - 1, 2 * FloatCodec.CHUNK + 1, n - 1}) {
+                values[at] = Float.POSITIVE_INFINITY;
+                ByteBuffer buf = direct(n * dtype.byteSize());
+                FloatCodec.encode(values, 0, n, dtype, buf);
+                assertThat(FloatCodec.decodeFinite(buf.flip(), dtype, out, 0, n))
+                        .as("%s at %d", dtype, at)
+                        .isEqualTo(at);
+                assertThat(out[at]).isInfinite();
+                assertThat(out[n - 1 == at ? 0 : n - 1]).isFinite(); // decoded to the end
+                values[at] = 1f;
+            }
+        }
+    }
+
+    /** The word-at-a-time scan against an element-by-element one, for every float dtype. */
+    @Test
+    void firstNonFiniteOnBuffersMatchesAnElementwiseScan() {
+        SplittableRandom random = new SplittableRandom(11);
+        DType[] dtypes = {
+            DType.F64, DType.F32, DType.F16, DType.BF16, DType.F8_E5M2, DType.F8_E4M3
+        };
+        for (DType dtype : dtypes) {
+            for (int trial = 0; trial < 60; trial++) {
+                int bytes = random.nextInt(1, 300_000) / dtype.byteSize() * dtype.byteSize();
+                ByteBuffer buf = allocate(bytes + 3, trial % 2 == 0);
+                // Random finite-ish bytes: clear each element's top exponent bit, then plant a few
+                // non-finite elements (or none).
+                for (int i = 0; i < bytes + 3; i++) {
+                    buf.put(i, (byte) random.nextInt());
+                }
+                int size = dtype.byteSize();
+                for (int e = 0; e < bytes / size; e++) {
+                    int top = 3 + e * size + size - 1; // the byte holding sign and exponent top
+                    buf.put(top, (byte) (buf.get(top) & 0xBF));
+                }
+                int planted = random.nextInt(3);
+                for (int p = 0; p < planted && bytes > 0; p++) {
+                    int e = random.nextInt(bytes / size);
+                    plantNonFinite(buf, 3 + e * size, dtype);
+                }
+                buf.position(3);
+                long expected = -1;
+                for (int e = 0; e < bytes / size && expected < 0; e++) {
+                    if (isNonFinite(buf, 3 + e * size, dtype)) {
+                        expected = e;
+                    }
+                }
+                assertThat(FloatCodec.firstNonFinite(buf, dtype))
+                        .as("%s, %d bytes, trial %d", dtype, bytes, trial)
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    private static void plantNonFinite(ByteBuffer buf, int at, DType dtype) {
+        switch (dtype) {
+            case F64 -> buf.putDouble(at, Double.NaN);
+            case F32 -> buf.putFloat(at, Float.NEGATIVE_INFINITY);
+            case F16 -> buf.putShort(at, (short) 0xFC01);
+            case BF16 -> buf.putShort(at, (short) 0x7FC0);
+            case F8_E5M2 -> buf.put(at, (byte) 0x7D);
+            case F8_E4M3 -> buf.put(at, (byte) 0xFF);
+            default -> throw new AssertionError(dtype);
+        }
+    }
+
+    private static boolean isNonFinite(ByteBuffer buf, int at, DType dtype) {
+        return switch (dtype) {
+            case F64 -> !Double.isFinite(buf.getDouble(at));
+            case F32 -> !Float.isFinite(buf.getFloat(at));
+            case F16 -> !Float.isFinite(FloatCodec.f16ToF32(buf.getShort(at)));
+            case BF16 -> !Float.isFinite(FloatCodec.bf16ToF32(buf.getShort(at)));
+            case F8_E5M2 -> (buf.get(at) & 0x7C) == 0x7C;
+            case F8_E4M3 -> (buf.get(at) & 0x7F) == 0x7F;
+            default -> throw new AssertionError(dtype);
+        };
+    }
+
+    /**
+     * Every F16 and BF16 value, the midpoints between neighbours (ties) and the floats either side
+     * of them, the range and subnormal boundaries, NaNs with assorted payloads and signs, then a
+     * million seeded random bit patterns.
+     */
+    private static float[] encodeSample() {
+        java.util.List<Float> edge = new java.util.ArrayList<>();
+        for (int bits = 0; bits < 0x10000; bits++) {
+            for (boolean bf16 : new boolean[] {false, true}) {
+                float a =
+                        bf16
+                                ? FloatCodec.bf16ToF32((short) bits)
+                                : FloatCodec.f16ToF32((short) bits);
+                float b =
+                        bf16
+                                ? FloatCodec.bf16ToF32((short) (bits + 1))
+                                : FloatCodec.f16ToF32((short) (bits + 1));
+                edge.add(a);
+                if (Float.isFinite(a)
+                        && Float.isFinite(b)
+                        && Math.signum(a) * Math.signum(b) >= 0) {
+                    float mid = (float) (((double) a + b) / 2);
+                    edge.add(mid);
+                    edge.add(Math.nextUp(mid));
+                    edge.add(Math.nextDown(mid));
+                }
+            }
+        }
+        float[] specials = {
+            0f,
+            -0f,
+            Float.MIN_VALUE,
+            -Float.MIN_VALUE,
+            Float.MIN_NORMAL,
+            Float.MAX_VALUE,
+            -Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            65504f,
+            65519.99f,
+            65520f,
+            -65520f,
+            65536f,
+            0x1p-14f,
+            0x1p-24f,
+            0x1p-25f,
+            Math.nextUp(0x1p-25f),
+            Math.nextDown(0x1p-14f),
+            0x1.ffcp-15f,
+            0x1p-133f,
+            0x1.fffffep127f,
+            3.4e38f,
+            1.00390625f,
+            1.01171875f
+        };
+        for (float f : specials) {
+            edge.add(f);
+            edge.add(Math.nextUp(f));
+            edge.add(Math.nextDown(f));
+        }
+        int[] nans = {
+            0x7F80_0001,
+            0x7FC0_0000,
+            0xFFC0_0000,
+            0x7FFF_FFFF,
+            0xFFFF_FFFF,
+            0x7F80_2000,
+            0x7F80_1FFF,
+            0xFF80_0001,
+            0x7FBF_FFFF,
+            0x7F80_8000,
+            0x7F80_7FFF
+        };
+        for (int nan : nans) {
+            edge.add(Float.intBitsToFloat(nan));
+        }
+        SplittableRandom random = new SplittableRandom(20240601);
+        int randomCount = 1_000_000;
+        float[] values = new float[edge.size() + randomCount];
+        for (int i = 0; i < edge.size(); i++) {
+            values[i] = edge.get(i);
+        }
+        for (int i = edge.size(); i < values.length; i++) {
+            // Half uniform over all bit patterns, half concentrated where F16 is interesting.
+            values[i] =
+                    i % 2 == 0
+                            ? Float.intBitsToFloat(random.nextInt())
+                            : Float.intBitsToFloat(
+                                    random.nextInt(0x3000_0000, 0x4800_0000)
+                                            | (random.nextBoolean() ? 0x8000_0000 : 0));
+        }
+        return values;
+    }
+
+    private static int bits(float f) {
+        return Float.floatToRawIntBits(f);
+    }
+
+    private static ByteBuffer allocate(int bytes, boolean direct) {
+        return (direct ? ByteBuffer.allocateDirect(bytes) : ByteBuffer.allocate(bytes))
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static ByteBuffer direct(int bytes) {
+        return allocate(bytes, true);
+    }
+
     private static ByteBuffer le(int unused) {
         return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
     }
