@@ -182,7 +182,7 @@ final class Expansion {
             double cancelStd,
             List<String> notes) {
         return mappings(
-                source, target, sourceTensors, layer -> w, w, depth, cancelStd, false, notes);
+                source, target, sourceTensors, layer -> w, w, depth, cancelStd, in -> false, notes);
     }
 
     /**
@@ -202,7 +202,7 @@ final class Expansion {
             Width outside,
             Depth depth,
             double cancelStd,
-            boolean rescaleWeights,
+            java.util.function.Predicate<AxisMap> rescaleInput,
             List<String> notes) {
         LayoutVariant variant = TensorLayout.detectVariant(source.family(), sourceTensors.keySet());
         String prefix = variant.prefix();
@@ -248,9 +248,9 @@ final class Expansion {
             AxisMap kv = AxisMap.perHead("kv", w.kvHeads(), source.headDim());
             AxisMap qkv = AxisMap.concat("q|k|v", q, kv, kv);
             TensorRule rule = rule(source.family(), rolePart, kind, w, q, kv, qkv, cancelStd, e);
-            if (rescaleWeights && rule instanceof Remap r && r.inputAxis() != null) {
+            if (rule instanceof Remap r && r.inputAxis() != null) {
                 AxisMap in = r.inputAxis();
-                if (in.size() != in.sourceSize()) {
+                if (in.size() != in.sourceSize() && rescaleInput.test(in)) {
                     rule = r.withScale(Math.sqrt((double) in.sourceSize() / in.size()));
                 }
             }

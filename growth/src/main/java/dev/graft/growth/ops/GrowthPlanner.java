@@ -38,7 +38,15 @@ public final class GrowthPlanner {
             case PAD -> CopyPad.plan(source, tensors, target, factor, options);
             case IDENTITY_DEPTH -> IdentityDepth.plan(source, tensors, target, factor, options);
             case STACK -> Stacking.plan(source, tensors, target, factor, options);
-            case SELECT -> Shrinking.plan(operator, source, tensors, target, null, null, options);
+            case SELECT ->
+                    Shrinking.plan(
+                            operator,
+                            source,
+                            tensors,
+                            target,
+                            null,
+                            Shrinking.Settings.defaults(),
+                            options);
             case SUBCLONE, MAGNITUDE ->
                     throw new GrowthPlanException(
                             operator

@@ -50,6 +50,49 @@ public final class Shrinking {
         }
     }
 
+    /** Which weights subcloning's √(d/d′) multiplies (select never rescales). */
+    public enum Rescale {
+        /**
+         * Every weight matrix whose input axis shrinks — residual channels, heads or FFN neurons —
+         * by √(inputs/kept) (the paper: the std of an output is proportional to √fan-in).
+         */
+        FAN_IN,
+        /**
+         * Only weights that read the residual stream (through a norm), whose √(d/d′) offsets the
+         * norm's larger output when quiet channels leave its statistics; not the output projections
+         * behind removed heads or neurons, which lost little when those were quiet.
+         */
+        RESIDUAL,
+        /** No rescale. */
+        NONE
+    }
+
+    /**
+     * How a shrink chooses depth and rescales.
+     *
+     * @param depth which blocks stay; null for the operator's default
+     * @param rescale which weights get √(d/d′)
+     */
+    public record Settings(DepthRule depth, Rescale rescale) {
+
+        public Settings {
+            java.util.Objects.requireNonNull(rescale, "rescale");
+        }
+
+        /** The operator's default depth rule and the paper's rescale of every fan-in. */
+        public static Settings defaults() {
+            return new Settings(null, Rescale.FAN_IN);
+        }
+
+        public Settings withDepth(DepthRule d) {
+            return new Settings(d, rescale);
+        }
+
+        public Settings withRescale(Rescale r) {
+            return new Settings(depth, r);
+        }
+    }
+
     private Shrinking() {}
 
     /**
@@ -57,7 +100,7 @@ public final class Shrinking {
      * keep the source's value.
      *
      * @param importance the scores subclone and magnitude keep the best by; ignored by select
-     * @param depthRule null for the operator's default
+     * @param settings depth rule and rescale
      * @throws GrowthPlanException when the target is larger than the source or not a shape the
      *     family allows, naming what would work
      */
@@ -67,14 +110,16 @@ public final class Shrinking {
             List<TensorInfo> tensors,
             GrowthTarget target,
             Importance importance,
-            DepthRule depthRule,
+            Settings settings,
             GrowthOptions options) {
         if (!operator.isShrink()) {
             throw new GrowthPlanException(
                     operator + " is not a shrink operator; use subclone, select or magnitude");
         }
         String op = operator.cliName();
-        DepthRule depth = depthRule != null ? depthRule : DepthRule.defaultFor(operator);
+        DepthRule depth =
+                settings.depth() != null ? settings.depth() : DepthRule.defaultFor(operator);
+        Rescale rescale = operator == GrowthOperator.SELECT ? Rescale.NONE : settings.rescale();
         boolean select = operator == GrowthOperator.SELECT;
         if (!select && importance == null) {
             throw new GrowthPlanException(op + " needs importance scores; none were given");
@@ -202,10 +247,17 @@ public final class Shrinking {
         notes.add(hiddenMap.describe() + (select ? ", evenly spaced" : ", by importance"));
         if (!select) {
             notes.add("importance: " + importance.basis());
-            notes.add(
-                    "weights whose input axis shrinks are multiplied by √(inputs/kept); norms,"
-                            + " biases and embeddings are not");
         }
+        notes.add(
+                switch (rescale) {
+                    case FAN_IN ->
+                            "weights whose input axis shrinks are multiplied by √(inputs/kept);"
+                                    + " norms, biases and embeddings are not";
+                    case RESIDUAL ->
+                            "weights reading the residual stream are multiplied by √(d/d′);"
+                                    + " nothing else is rescaled";
+                    case NONE -> "no rescale";
+                });
         if (source.family().isLlamaLike() && hidden != source.hiddenSize()) {
             notes.add(
                     "whole heads are kept: head_dim "
@@ -221,7 +273,10 @@ public final class Shrinking {
                         outside,
                         d,
                         0,
-                        !select,
+                        in ->
+                                rescale == Rescale.FAN_IN
+                                        || rescale == Rescale.RESIDUAL
+                                                && in.name().equals("hidden"),
                         notes);
         return new GrowthPlan(
                 operator,
@@ -239,6 +294,23 @@ public final class Shrinking {
                 ContinuationSchedule.recommended(operator).with(options.schedule()),
                 Map.of(),
                 List.of());
+    }
+
+    /**
+     * The source residual channel behind each channel of a shrunk model, read from the plan's token
+     * embedding (the first tensor of every family): {@code keptHidden(plan)[j]} is the source
+     * channel that the shrunk channel {@code j} copies.
+     */
+    public static int[] keptHidden(GrowthPlan plan) {
+        TensorMapping embedding = plan.mappings().get(0);
+        if (embedding.rule() instanceof Remap r && r.cols() != null) {
+            return r.cols().origin();
+        }
+        int[] same = new int[plan.target().hiddenSize()];
+        for (int i = 0; i < same.length; i++) {
+            same[i] = i;
+        }
+        return same;
     }
 
     /** The kept source blocks in order. */

@@ -121,7 +121,7 @@ class ShrinkFixtureTest {
                         source.tensors(),
                         GrowthTarget.parse(TARGETS.get(family)),
                         importance,
-                        null,
+                        Shrinking.Settings.defaults(),
                         GrowthOptions.defaults());
         Map<String, float[]> written = Fixtures.grow(plan, source).written;
         Map<String, Fixtures.Tensor> expected = Fixtures.read(dir.resolve("expected.safetensors"));
