@@ -1,24 +1,16 @@
 package dev.graft.cli;
 
-import dev.graft.connectors.hf.ArchSpecs;
 import dev.graft.connectors.hf.HfConfig;
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsSource;
-import dev.graft.connectors.safetensors.ShardedSafetensorsWriter;
-import dev.graft.connectors.store.GraftVersion;
-import dev.graft.connectors.store.Manifest;
 import dev.graft.growth.arch.ArchSpec;
-import dev.graft.growth.ops.GrowthExecution;
 import dev.graft.growth.ops.GrowthOperator;
 import dev.graft.growth.ops.GrowthOptions;
 import dev.graft.growth.ops.GrowthPlan;
 import dev.graft.growth.ops.GrowthPlanException;
 import dev.graft.growth.ops.GrowthPlanner;
 import dev.graft.growth.ops.GrowthTarget;
-import dev.graft.growth.ops.OptimizerState;
-import dev.graft.growth.ops.TensorMapping;
 import dev.graft.growth.ops.Unsharing;
-import dev.graft.schema.FileEntry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,22 +24,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code graft grow --op OP [--to hidden=H,layers=L,…] [--factor N] SRC DST}: grows a Hugging Face
@@ -193,21 +179,33 @@ public final class GrowCommand implements Callable<Integer> {
                 out.flush();
                 return 0;
             }
-            if (Files.exists(dst)) {
-                try (Stream<Path> s = Files.list(dst)) {
-                    if (s.findAny().isPresent()) {
-                        throw new IllegalArgumentException(
-                                dst + " exists and is not empty; give a new directory");
-                    }
-                }
-            }
-            Files.createDirectories(dst);
-            try {
-                write(plan, config, source, out);
-            } catch (Exception e) {
-                deleteTree(dst);
-                throw e;
-            }
+            CheckpointWriter writer =
+                    new CheckpointWriter(src, dst, runId, generation, shardMb * 1_000_000L);
+            writer.prepareDestination();
+            Map<String, String> extra = new TreeMap<>();
+            extra.put("target", to == null ? "" : to);
+            extra.put("factor", Integer.toString(factor));
+            CheckpointWriter.Result r =
+                    writer.write(
+                            plan,
+                            config,
+                            source,
+                            extra,
+                            quiet ? null : spec.commandLine().getErr());
+            out.printf(
+                    Locale.ROOT,
+                    "grew %s → %s with %s (%s): %,d tensors, %,d bytes in %.1f s (%.0f MB/s);"
+                            + " optimizer state %s%n",
+                    src,
+                    dst,
+                    plan.operator().cliName(),
+                    plan.exactness().describe(),
+                    r.tensors(),
+                    r.bytes(),
+                    r.seconds(),
+                    r.megabytesPerSecond(),
+                    r.optimizerNote());
+            out.flush();
         }
         return 0;
     }
@@ -248,89 +246,6 @@ public final class GrowCommand implements Callable<Integer> {
         return GrowthPlanner.plan(operator, arch, source.tensors(), target, factor, options);
     }
 
-    private void write(
-            GrowthPlan plan, ObjectNode config, SafetensorsSource source, PrintWriter out)
-            throws Exception {
-        long start = System.nanoTime();
-        Progress bar = new Progress(quiet ? null : spec.commandLine().getErr());
-        try (ShardedSafetensorsWriter sink =
-                SafetensorsCheckpoint.create(
-                        dst, plan.targetTensors(), source.metadata(), shardMb * 1_000_000L)) {
-            GrowthExecution.apply(plan, source, sink, bar);
-        }
-        bar.done();
-        ObjectNode grown =
-                plan.target() != null ? HfConfig.toJson(plan.target(), config) : config.deepCopy();
-        for (Map.Entry<String, String> e : plan.configChanges().entrySet()) {
-            grown.set(e.getKey(), JSON.readTree(e.getValue()));
-        }
-        plan.configRemovals().forEach(grown::remove);
-        Files.write(dst.resolve(HfConfig.FILE_NAME), JSON.writeValueAsBytes(grown));
-        Path optimizerFile = src.resolve(OptimizerState.FILE_NAME);
-        String optimizerNote = "none beside the source";
-        if (Files.isRegularFile(optimizerFile)) {
-            if (plan.options().optimizerState() == GrowthOptions.OptimizerStateMode.MAP) {
-                try (SafetensorsSource moments = SafetensorsCheckpoint.open(optimizerFile)) {
-                    List<TensorMapping> mappings = OptimizerState.mappings(plan, moments.tensors());
-                    List<dev.graft.growth.tensor.TensorInfo> infos = new ArrayList<>();
-                    mappings.forEach(m -> infos.add(m.target()));
-                    try (dev.graft.connectors.safetensors.SafetensorsWriter w =
-                            dev.graft.connectors.safetensors.SafetensorsWriter.create(
-                                    dst.resolve(OptimizerState.FILE_NAME),
-                                    infos,
-                                    moments.metadata())) {
-                        GrowthExecution.apply(
-                                mappings,
-                                plan.options().seed(),
-                                true,
-                                moments,
-                                w,
-                                GrowthExecution.Progress.NONE);
-                    }
-                }
-                optimizerNote = "mapped (" + OptimizerState.FILE_NAME + ")";
-            } else {
-                optimizerNote = "reset: " + OptimizerState.FILE_NAME + " not carried";
-            }
-        }
-        Map<String, String> options = new TreeMap<>(plan.manifestOptions());
-        options.put("source", src.toAbsolutePath().toString());
-        options.put("target", to == null ? "" : to);
-        options.put("factor", Integer.toString(factor));
-        options.put("optimizer_state_result", optimizerNote);
-        Manifest manifest =
-                new Manifest(
-                        Manifest.FORMAT_VERSION,
-                        runId,
-                        generation,
-                        0,
-                        null,
-                        null,
-                        plan.operator().cliName(),
-                        options,
-                        null,
-                        plan.target() == null ? null : ArchSpecs.toAvro(plan.target()),
-                        files(dst),
-                        System.currentTimeMillis(),
-                        GraftVersion.get());
-        Files.write(dst.resolve(Manifest.FILE_NAME), manifest.toJsonBytes());
-        double seconds = (System.nanoTime() - start) / 1e9;
-        out.printf(
-                Locale.ROOT,
-                "grew %s → %s with %s (%s): %,d tensors, %,d bytes in %.1f s (%.0f MB/s);"
-                        + " optimizer state %s%n",
-                src,
-                dst,
-                plan.operator().cliName(),
-                plan.exactness().describe(),
-                plan.mappings().size(),
-                plan.targetBytes(),
-                seconds,
-                plan.targetBytes() / 1e6 / seconds,
-                optimizerNote);
-        out.flush();
-    }
-
     static Map<String, String> parsePairs(String spec) {
         Map<String, String> m = new LinkedHashMap<>();
         if (spec != null && !spec.isBlank()) {
@@ -344,83 +259,5 @@ public final class GrowCommand implements Callable<Integer> {
             }
         }
         return m;
-    }
-
-    private static List<FileEntry> files(Path dir) throws IOException, NoSuchAlgorithmException {
-        List<FileEntry> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path f : s.sorted().toList()) {
-                String name = f.getFileName().toString();
-                if (name.equals(Manifest.FILE_NAME) || !Files.isRegularFile(f)) {
-                    continue;
-                }
-                MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[1 << 20];
-                long n = 0;
-                try (InputStream in = Files.newInputStream(f)) {
-                    int r;
-                    while ((r = in.read(buf)) > 0) {
-                        digest.update(buf, 0, r);
-                        n += r;
-                    }
-                }
-                out.add(
-                        FileEntry.newBuilder()
-                                .setPath(name)
-                                .setBytes(n)
-                                .setSha256(HexFormat.of().formatHex(digest.digest()))
-                                .build());
-            }
-        }
-        return out;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    /** A one-line progress bar on stderr, redrawn when the percentage changes. */
-    static final class Progress implements GrowthExecution.Progress {
-        private final PrintWriter err;
-        private int last = -1;
-
-        Progress(PrintWriter err) {
-            this.err = err;
-        }
-
-        @Override
-        public void tensorWritten(
-                int done, int total, long bytesDone, long bytesTotal, String name) {
-            if (err == null) {
-                return;
-            }
-            int pct = (int) (100 * bytesDone / Math.max(1, bytesTotal));
-            if (pct == last) {
-                return;
-            }
-            last = pct;
-            int bars = pct / 4;
-            err.printf(
-                    Locale.ROOT,
-                    "\r[%s%s] %3d%% %d/%d tensors %,d MB",
-                    "#".repeat(bars),
-                    " ".repeat(25 - bars),
-                    pct,
-                    done,
-                    total,
-                    bytesDone / 1_000_000);
-            err.flush();
-        }
-
-        void done() {
-            if (err != null && last >= 0) {
-                err.println();
-                err.flush();
-            }
-        }
     }
 }
