@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             BenchCommand.class,
             GrowCommand.class,
+            ShrinkCommand.class,
             VerifyCommand.class,
             CommandLine.HelpCommand.class
         })

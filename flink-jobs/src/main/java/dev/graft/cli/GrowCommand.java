@@ -189,33 +189,17 @@ public final class GrowCommand implements Callable<Integer> {
             return 0;
         }
         long start = System.nanoTime();
-        Progress bar = new Progress(quiet ? null : spec.commandLine().getErr());
+        CheckpointWriter.Progress bar =
+                new CheckpointWriter.Progress(quiet ? null : spec.commandLine().getErr());
         CheckpointGrowth.Result result = CheckpointGrowth.grow(src, dst, request, bar);
         bar.done();
         GrowthPlan plan = result.plan();
-        Map<String, String> manifestOptions = new TreeMap<>(plan.manifestOptions());
-        manifestOptions.put("source", src.toAbsolutePath().toString());
+        Map<String, String> manifestOptions = new TreeMap<>();
         manifestOptions.put("target", to == null ? "" : to);
         manifestOptions.put("factor", Integer.toString(factor));
         manifestOptions.put("optimizer_state_result", result.optimizerState());
-        Manifest manifest =
-                new Manifest(
-                        Manifest.FORMAT_VERSION,
-                        runId,
-                        generation,
-                        0,
-                        null,
-                        null,
-                        plan.operator().cliName(),
-                        manifestOptions,
-                        result.verification() == null
-                                ? null
-                                : Verifications.toAvro(result.verification()),
-                        plan.target() == null ? null : ArchSpecs.toAvro(plan.target()),
-                        CheckpointStore.describeLocal(dst),
-                        System.currentTimeMillis(),
-                        GraftVersion.get());
-        Files.write(dst.resolve(Manifest.FILE_NAME), manifest.toJsonBytes());
+        new CheckpointWriter(src, dst, runId, generation, shardMb * 1_000_000L)
+                .writeManifest(plan, manifestOptions, result.verification());
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(
                 Locale.ROOT,
@@ -266,46 +250,5 @@ public final class GrowCommand implements Callable<Integer> {
             }
         }
         return m;
-    }
-
-    /** A one-line progress bar on stderr, redrawn when the percentage changes. */
-    static final class Progress implements GrowthExecution.Progress {
-        private final PrintWriter err;
-        private int last = -1;
-
-        Progress(PrintWriter err) {
-            this.err = err;
-        }
-
-        @Override
-        public void tensorWritten(
-                int done, int total, long bytesDone, long bytesTotal, String name) {
-            if (err == null) {
-                return;
-            }
-            int pct = (int) (100 * bytesDone / Math.max(1, bytesTotal));
-            if (pct == last) {
-                return;
-            }
-            last = pct;
-            int bars = pct / 4;
-            err.printf(
-                    Locale.ROOT,
-                    "\r[%s%s] %3d%% %d/%d tensors %,d MB",
-                    "#".repeat(bars),
-                    " ".repeat(25 - bars),
-                    pct,
-                    done,
-                    total,
-                    bytesDone / 1_000_000);
-            err.flush();
-        }
-
-        void done() {
-            if (err != null && last >= 0) {
-                err.println();
-                err.flush();
-            }
-        }
     }
 }

@@ -151,19 +151,12 @@ public final class CheckpointGrowth {
         Files.createDirectories(dst);
         try {
             GrowthPlan plan;
+            String optimizerState;
             try (SafetensorsSource source = SafetensorsCheckpoint.open(src)) {
                 plan = plan(src, config, source, request);
-                try (ShardedSafetensorsWriter sink =
-                        SafetensorsCheckpoint.create(
-                                dst,
-                                plan.targetTensors(),
-                                source.metadata(),
-                                request.shardBytes())) {
-                    GrowthExecution.apply(plan, source, sink, progress);
-                }
+                optimizerState =
+                        writeModel(plan, src, config, source, dst, request.shardBytes(), progress);
             }
-            writeConfig(plan, config, dst);
-            String optimizerState = optimizerState(plan, src, dst);
             Verification verification =
                     request.probeSequences() == 0
                             ? null
@@ -202,6 +195,31 @@ public final class CheckpointGrowth {
                     Probes.random(plan.options().seed(), sequences, length, vocab),
                     claim);
         }
+    }
+
+    /**
+     * Writes what {@code plan} describes into {@code dst} (an existing, empty directory): the
+     * tensors, streamed one at a time, {@code config.json} (the target architecture over the
+     * source's other fields) and, as the plan's options say, the optimizer state. Any plan: growth
+     * or shrink.
+     *
+     * @return what happened to {@code optimizer.safetensors}, in words
+     */
+    public static String writeModel(
+            GrowthPlan plan,
+            Path src,
+            ObjectNode config,
+            SafetensorsSource source,
+            Path dst,
+            long shardBytes,
+            GrowthExecution.Progress progress)
+            throws IOException {
+        try (ShardedSafetensorsWriter sink =
+                SafetensorsCheckpoint.create(dst, plan.targetTensors(), source.metadata(), shardBytes)) {
+            GrowthExecution.apply(plan, source, sink, progress);
+        }
+        writeConfig(plan, config, dst);
+        return optimizerState(plan, src, dst);
     }
 
     private static void writeConfig(GrowthPlan plan, ObjectNode config, Path dst)

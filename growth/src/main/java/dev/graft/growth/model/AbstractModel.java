@@ -31,7 +31,7 @@ abstract class AbstractModel implements TransformerModel {
     }
 
     @Override
-    public final ModelOutput forward(ModelInput input) throws IOException {
+    public final ModelOutput forward(ModelInput input, ActivationTap tap) throws IOException {
         if (closed) {
             throw new IllegalStateException(
                     arch.family().modelType() + " model used after close()");
@@ -39,7 +39,7 @@ abstract class AbstractModel implements TransformerModel {
         checkInput(input);
         INDArray[] out;
         try {
-            out = compute(input);
+            out = compute(input, java.util.Objects.requireNonNull(tap, "tap"));
         } finally {
             weights.release();
         }
@@ -54,7 +54,7 @@ abstract class AbstractModel implements TransformerModel {
      * The final hidden states {@code [batch·tokens, hidden]} and logits {@code [batch·tokens,
      * vocab]} (null without a head).
      */
-    abstract INDArray[] compute(ModelInput input) throws IOException;
+    abstract INDArray[] compute(ModelInput input, ActivationTap tap) throws IOException;
 
     /** Learned positions bound the sequence length; rotary ones do not. */
     boolean learnedPositions() {

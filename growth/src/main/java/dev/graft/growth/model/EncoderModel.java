@@ -130,7 +130,7 @@ final class EncoderModel extends AbstractModel {
     }
 
     @Override
-    INDArray[] compute(ModelInput in) throws IOException {
+    INDArray[] compute(ModelInput in, ActivationTap tap) throws IOException {
         int batch = in.batchSize();
         int tokens = in.sequenceLength();
         long rows = (long) batch * tokens;
@@ -164,6 +164,7 @@ final class EncoderModel extends AbstractModel {
             h = Nn.linear(h, weights.get(m + ".weight"), weights.get(m + ".bias"));
         }
         weights.release();
+        tap.embeddings(h);
         INDArray[] masks = scoreMasks(in, false);
         int layers = arch.numLayers();
         for (int i = 0; i < layers; i++) {
@@ -172,10 +173,10 @@ final class EncoderModel extends AbstractModel {
                 // num_hidden_groups))
                 int group = (int) (i / ((double) layers / arch.numLayerGroups()));
                 for (int j = 0; j < innerGroups; j++) {
-                    h = layer(h, albertLayer(group, j), batch, tokens, masks);
+                    h = layer(i, h, albertLayer(group, j), batch, tokens, masks, tap);
                 }
             } else {
-                h = layer(h, bertLayer(i), batch, tokens, masks);
+                h = layer(i, h, bertLayer(i), batch, tokens, masks, tap);
             }
         }
         if (!mlm) {
@@ -192,9 +193,17 @@ final class EncoderModel extends AbstractModel {
         return new INDArray[] {h, logits};
     }
 
-    private INDArray layer(INDArray h, LayerNames n, int batch, int tokens, INDArray[] masks)
+    private INDArray layer(
+            int index,
+            INDArray h,
+            LayerNames n,
+            int batch,
+            int tokens,
+            INDArray[] masks,
+            ActivationTap tap)
             throws IOException {
         double eps = arch.normEps();
+        tap.blockInput(index, h);
         INDArray q = Nn.linear(h, weights.get(n.query + ".weight"), weights.get(n.query + ".bias"));
         INDArray k = Nn.linear(h, weights.get(n.key + ".weight"), weights.get(n.key + ".bias"));
         INDArray v = Nn.linear(h, weights.get(n.value + ".weight"), weights.get(n.value + ".bias"));
@@ -211,12 +220,14 @@ final class EncoderModel extends AbstractModel {
                         arch.headDim(),
                         1.0 / Math.sqrt(arch.headDim()),
                         masks);
+        tap.attentionHeads(index, context);
         INDArray a =
                 Nn.linear(
-                                context,
-                                weights.get(n.attentionOut + ".weight"),
-                                weights.get(n.attentionOut + ".bias"))
-                        .addi(h);
+                        context,
+                        weights.get(n.attentionOut + ".weight"),
+                        weights.get(n.attentionOut + ".bias"));
+        tap.attentionOutput(index, a);
+        a.addi(h);
         a =
                 Nn.layerNorm(
                         a,
@@ -229,15 +240,17 @@ final class EncoderModel extends AbstractModel {
                                 a,
                                 weights.get(n.ffnIn + ".weight"),
                                 weights.get(n.ffnIn + ".bias")));
-        f =
-                Nn.linear(f, weights.get(n.ffnOut + ".weight"), weights.get(n.ffnOut + ".bias"))
-                        .addi(a);
+        tap.ffnHidden(index, f);
+        f = Nn.linear(f, weights.get(n.ffnOut + ".weight"), weights.get(n.ffnOut + ".bias"));
+        tap.ffnOutput(index, f);
+        f.addi(a);
         INDArray out =
                 Nn.layerNorm(
                         f,
                         weights.get(n.outputNorm + "." + w),
                         weights.get(n.outputNorm + "." + b),
                         eps);
+        tap.blockOutput(index, out);
         weights.release();
         return out;
     }

@@ -61,7 +61,7 @@ final class Gpt2Model extends AbstractModel {
     }
 
     @Override
-    INDArray[] compute(ModelInput in) throws IOException {
+    INDArray[] compute(ModelInput in, ActivationTap tap) throws IOException {
         int batch = in.batchSize();
         int tokens = in.sequenceLength();
         int d = arch.hiddenSize();
@@ -77,9 +77,11 @@ final class Gpt2Model extends AbstractModel {
                                 weights.floats(p + "wpe.weight")),
                         (long) batch * tokens,
                         d);
+        tap.embeddings(h);
         INDArray[] masks = scoreMasks(in, true);
         for (int i = 0; i < arch.numLayers(); i++) {
             String l = p + "h." + i + ".";
+            tap.blockInput(i, h);
             INDArray a =
                     Nn.layerNorm(
                             h, weights.get(l + "ln_1.weight"), weights.get(l + "ln_1.bias"), eps);
@@ -96,11 +98,14 @@ final class Gpt2Model extends AbstractModel {
                     qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(2L * d, 3L * d)).dup('c');
             double scale = 1.0 / Math.sqrt(hd) / (scaleByLayer ? i + 1 : 1);
             INDArray o = attention(q, k, v, batch, tokens, heads, heads, hd, scale, masks);
-            h.addi(
+            tap.attentionHeads(i, o);
+            INDArray written =
                     Nn.conv1d(
                             o,
                             weights.get(l + "attn.c_proj.weight"),
-                            weights.get(l + "attn.c_proj.bias")));
+                            weights.get(l + "attn.c_proj.bias"));
+            tap.attentionOutput(i, written);
+            h.addi(written);
             INDArray m =
                     Nn.layerNorm(
                             h, weights.get(l + "ln_2.weight"), weights.get(l + "ln_2.bias"), eps);
@@ -110,11 +115,15 @@ final class Gpt2Model extends AbstractModel {
                                     m,
                                     weights.get(l + "mlp.c_fc.weight"),
                                     weights.get(l + "mlp.c_fc.bias")));
-            h.addi(
+            tap.ffnHidden(i, m);
+            written =
                     Nn.conv1d(
                             m,
                             weights.get(l + "mlp.c_proj.weight"),
-                            weights.get(l + "mlp.c_proj.bias")));
+                            weights.get(l + "mlp.c_proj.bias"));
+            tap.ffnOutput(i, written);
+            h.addi(written);
+            tap.blockOutput(i, h);
             weights.release();
         }
         h = Nn.layerNorm(h, weights.get(p + "ln_f.weight"), weights.get(p + "ln_f.bias"), eps);

@@ -98,7 +98,7 @@ final class LlamaModel extends AbstractModel {
     }
 
     @Override
-    INDArray[] compute(ModelInput in) throws IOException {
+    INDArray[] compute(ModelInput in, ActivationTap tap) throws IOException {
         int batch = in.batchSize();
         int tokens = in.sequenceLength();
         if (slidingWindow > 0 && tokens > slidingWindow) {
@@ -115,10 +115,12 @@ final class LlamaModel extends AbstractModel {
                         embed(in, weights.floats(p + "embed_tokens.weight"), d, null),
                         (long) batch * tokens,
                         d);
+        tap.embeddings(h);
         INDArray[] masks = scoreMasks(in, true);
         double scale = 1.0 / Math.sqrt(arch.headDim());
         for (int i = 0; i < arch.numLayers(); i++) {
             String l = p + "layers." + i + ".";
+            tap.blockInput(i, h);
             INDArray x = Nn.rmsNorm(h, weights.get(l + "input_layernorm.weight"), eps);
             INDArray q =
                     Nn.linear(
@@ -149,11 +151,14 @@ final class LlamaModel extends AbstractModel {
                             arch.headDim(),
                             scale,
                             masks);
-            h.addi(
+            tap.attentionHeads(i, o);
+            INDArray written =
                     Nn.linear(
                             o,
                             weights.get(l + "self_attn.o_proj.weight"),
-                            bias(oBias, l + "self_attn.o_proj.bias")));
+                            bias(oBias, l + "self_attn.o_proj.bias"));
+            tap.attentionOutput(i, written);
+            h.addi(written);
             x = Nn.rmsNorm(h, weights.get(l + "post_attention_layernorm.weight"), eps);
             INDArray gate =
                     activation.applyInPlace(
@@ -166,11 +171,16 @@ final class LlamaModel extends AbstractModel {
                             x,
                             weights.get(l + "mlp.up_proj.weight"),
                             bias(mlpBias, l + "mlp.up_proj.bias"));
-            h.addi(
+            INDArray hidden = gate.muli(up);
+            tap.ffnHidden(i, hidden);
+            written =
                     Nn.linear(
-                            gate.muli(up),
+                            hidden,
                             weights.get(l + "mlp.down_proj.weight"),
-                            bias(mlpBias, l + "mlp.down_proj.bias")));
+                            bias(mlpBias, l + "mlp.down_proj.bias"));
+            tap.ffnOutput(i, written);
+            h.addi(written);
+            tap.blockOutput(i, h);
             weights.release();
         }
         h = Nn.rmsNorm(h, weights.get(p + "norm.weight"), eps);

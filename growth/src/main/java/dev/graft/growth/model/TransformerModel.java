@@ -51,7 +51,17 @@ public interface TransformerModel extends AutoCloseable {
      *     {@code type_vocab_size}, or more tokens than learned positions
      * @throws IllegalStateException after {@link #close()}
      */
-    ModelOutput forward(ModelInput input) throws IOException;
+    default ModelOutput forward(ModelInput input) throws IOException {
+        return forward(input, ActivationTap.NONE);
+    }
+
+    /**
+     * Runs a batch and shows {@code tap} the intermediate activations as they are computed.
+     *
+     * @throws IllegalArgumentException as {@link #forward(ModelInput)}
+     * @throws IllegalStateException after {@link #close()}
+     */
+    ModelOutput forward(ModelInput input, ActivationTap tap) throws IOException;
 
     /** Runs token ids without token types or padding. */
     default ModelOutput forward(int[][] tokenIds) throws IOException {

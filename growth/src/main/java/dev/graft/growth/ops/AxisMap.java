@@ -78,6 +78,64 @@ public record AxisMap(String name, int sourceSize, int[] origin) {
     }
 
     /**
+     * The source indices {@code kept}, in that order, and no others (a shrink: subcloning's
+     * importance order, weight selection's evenly spaced indices). Each source index appears at
+     * most once.
+     *
+     * <pre>{@code
+     * AxisMap.select("hidden", 6, new int[] {4, 0, 2}) // origins 4 0 2: 6→3 (3 kept)
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for an index outside the source or chosen twice
+     */
+    public static AxisMap select(String name, int source, int[] kept) {
+        boolean[] seen = new boolean[source];
+        for (int k : kept) {
+            if (k < 0 || k >= source) {
+                throw new IllegalArgumentException(
+                        "axis " + name + ": kept index " + k + " outside [0, " + source + ")");
+            }
+            if (seen[k]) {
+                throw new IllegalArgumentException("axis " + name + ": index " + k + " kept twice");
+            }
+            seen[k] = true;
+        }
+        return new AxisMap(name, source, kept);
+    }
+
+    /**
+     * {@code target} evenly spaced source indices, as weight selection (arXiv 2311.18823, {@code
+     * uniform_element_selection}) picks them: {@code i·(source/target)} when {@code target} divides
+     * {@code source}, else {@code round(linspace(0, source−1, target))} (numpy's
+     * round-half-to-even).
+     *
+     * <pre>{@code
+     * AxisMap.evenlySpaced("hidden", 8, 4) // origins 0 2 4 6
+     * AxisMap.evenlySpaced("ffn", 10, 4)   // origins 0 3 6 9
+     * }</pre>
+     */
+    public static AxisMap evenlySpaced(String name, int source, int target) {
+        if (target <= 0 || target > source) {
+            throw new IllegalArgumentException(
+                    "axis " + name + ": cannot select " + target + " of " + source + " indices");
+        }
+        int[] o = new int[target];
+        if (source % target == 0) {
+            int step = source / target;
+            for (int i = 0; i < target; i++) {
+                o[i] = i * step;
+            }
+        } else {
+            // numpy's linspace: i · step with step = (n − 1)/(s − 1), the last one exactly n − 1.
+            double step = target == 1 ? 0 : (double) (source - 1) / (target - 1);
+            for (int i = 0; i < target; i++) {
+                o[i] = i == target - 1 && target > 1 ? source - 1 : (int) Math.rint(i * step);
+            }
+        }
+        return select(name, source, o);
+    }
+
+    /**
      * A map over heads expanded to their {@code headDim} channels: channel {@code h·headDim + i}
      * copies channel {@code heads.origin(h)·headDim + i}.
      */
@@ -176,10 +234,35 @@ public record AxisMap(String name, int sourceSize, int[] origin) {
         return n;
     }
 
-    /** {@code hidden 16→40 (2 copies + 8 new)} and the like. */
+    /** Whether every target index copies a different source index and some are left out. */
+    public boolean isSelection() {
+        if (origin.length >= sourceSize || newCount() > 0) {
+            return false;
+        }
+        for (int c : copyCounts()) {
+            if (c > 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code hidden 16→40 (2 copies + 8 new)}, {@code hidden 16→8 (8 kept)} and the like. */
     public String describe() {
         if (isIdentity()) {
             return name + " " + sourceSize;
+        }
+        if (isSelection() || origin.length == sourceSize && newCount() == 0 && maxCopies() == 1) {
+            return name
+                    + " "
+                    + sourceSize
+                    + "→"
+                    + size()
+                    + " ("
+                    + size()
+                    + " kept"
+                    + keptList()
+                    + ")";
         }
         int[] counts = copyCounts();
         int min = Integer.MAX_VALUE;
@@ -200,6 +283,22 @@ public record AxisMap(String name, int sourceSize, int[] origin) {
                 + copies
                 + (fresh > 0 ? " + " + fresh + " new" : "")
                 + ")";
+    }
+
+    private int maxCopies() {
+        int max = 0;
+        for (int c : copyCounts()) {
+            max = Math.max(max, c);
+        }
+        return max;
+    }
+
+    /** The kept indices when there are few enough to print, else nothing. */
+    private String keptList() {
+        if (origin.length > 12) {
+            return "";
+        }
+        return ": " + Arrays.toString(origin).replace(" ", "");
     }
 
     @Override

@@ -80,6 +80,24 @@ public record ContinuationSchedule(
                             0.1,
                             true,
                             "no published recipe: continue the run's schedule");
+            case SUBCLONE, MAGNITUDE ->
+                    new ContinuationSchedule(
+                            1.0,
+                            1.0,
+                            0,
+                            0.1,
+                            true,
+                            "weight subcloning (arXiv 2312.09299): Adam + cosine, a low LR (GPT-2:"
+                                    + " 1e-4, wd 0.001; ViT 1e-4 where random init needs 2e-3) —"
+                                    + " a high LR forgets what the parent knew");
+            case SELECT ->
+                    new ContinuationSchedule(
+                            1.0,
+                            1.0,
+                            0,
+                            0.1,
+                            true,
+                            "weight selection (arXiv 2311.18823): the from-scratch recipe");
         };
     }
 

@@ -181,11 +181,31 @@ final class Expansion {
             Depth depth,
             double cancelStd,
             List<String> notes) {
+        return mappings(
+                source, target, sourceTensors, layer -> w, w, depth, cancelStd, in -> false, notes);
+    }
+
+    /**
+     * One mapping per tensor of {@code target}, with a width per target block (subcloning orders
+     * heads and FFN neurons per layer) and, with {@code rescaleWeights}, every weight matrix whose
+     * input axis shrinks multiplied by √(inputs / kept inputs) (subcloning's √(d/d′); norms, biases
+     * and embeddings unscaled).
+     *
+     * @param layerWidth the width of target block {@code t}
+     * @param outside the width of the tensors outside the blocks (only its hidden axis matters)
+     */
+    static List<TensorMapping> mappings(
+            ArchSpec source,
+            ArchSpec target,
+            Map<String, TensorInfo> sourceTensors,
+            java.util.function.IntFunction<Width> layerWidth,
+            Width outside,
+            Depth depth,
+            double cancelStd,
+            java.util.function.Predicate<AxisMap> rescaleInput,
+            List<String> notes) {
         LayoutVariant variant = TensorLayout.detectVariant(source.family(), sourceTensors.keySet());
         String prefix = variant.prefix();
-        AxisMap q = AxisMap.perHead("q", w.heads(), source.headDim());
-        AxisMap kv = AxisMap.perHead("kv", w.kvHeads(), source.headDim());
-        AxisMap qkv = AxisMap.concat("q|k|v", q, kv, kv);
         List<TensorMapping> out = new ArrayList<>();
         List<String> aliasesSkipped = new ArrayList<>();
         for (ExpectedTensor e : TensorLayout.expected(target, variant)) {
@@ -203,9 +223,11 @@ final class Expansion {
             String sourceName = e.name();
             BlockKind kind = BlockKind.COPY;
             String rolePart = local;
+            Width w = outside;
             Matcher m = LAYER.matcher(local);
             if (!bertHead && m.matches()) {
                 int t = Integer.parseInt(m.group(2));
+                w = layerWidth.apply(t);
                 int s = depth.sourceLayer()[t];
                 kind = depth.kind()[t];
                 sourceName = prefix + m.group(1) + "." + s + "." + m.group(3);
@@ -222,7 +244,16 @@ final class Expansion {
                     sourceName = lmHeadSource;
                 }
             }
+            AxisMap q = AxisMap.perHead("q", w.heads(), source.headDim());
+            AxisMap kv = AxisMap.perHead("kv", w.kvHeads(), source.headDim());
+            AxisMap qkv = AxisMap.concat("q|k|v", q, kv, kv);
             TensorRule rule = rule(source.family(), rolePart, kind, w, q, kv, qkv, cancelStd, e);
+            if (rule instanceof Remap r && r.inputAxis() != null) {
+                AxisMap in = r.inputAxis();
+                if (in.size() != in.sourceSize() && rescaleInput.test(in)) {
+                    rule = r.withScale(Math.sqrt((double) in.sourceSize() / in.size()));
+                }
+            }
             if (isIdentity(rule)) {
                 rule = TensorRule.copy();
             }

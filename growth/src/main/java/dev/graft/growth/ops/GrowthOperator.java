@@ -3,7 +3,10 @@ package dev.graft.growth.ops;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** The growth operators, by the names {@code graft grow --op} takes. */
+/**
+ * The operators, by the names {@code graft grow --op} and {@code graft shrink --op} take: growth
+ * (lemon … unshare) and shrinking (subclone, select, magnitude; {@link #isShrink()}).
+ */
 public enum GrowthOperator {
     /** LEMON (arXiv 2310.07999): any larger width, up to 2× depth, exact for pre-LN families. */
     LEMON("lemon"),
@@ -16,7 +19,23 @@ public enum GrowthOperator {
     /** Repeat the trained blocks (StackBERT, G_stack arXiv 2405.15319); approximate. */
     STACK("stack"),
     /** Untie layers that share weights (arXiv 2110.03848); exact. */
-    UNSHARE("unshare");
+    UNSHARE("unshare"),
+    /**
+     * Weight subcloning (arXiv 2312.09299): keep the channels, heads and FFN neurons with the
+     * largest activations on calibration tokens, remove middle blocks, rescale by √(d/d′).
+     */
+    SUBCLONE("subclone"),
+    /**
+     * Weight selection (arXiv 2311.18823): evenly spaced indices on every axis, the first N layers;
+     * no data, no rescale. The baseline subcloning must beat.
+     */
+    SELECT("select"),
+    /**
+     * Weight-norm importance: subcloning's keep-the-best and rescale with importance from the
+     * weights alone, for when no calibration data is given. Weaker: a large weight is not a large
+     * activation.
+     */
+    MAGNITUDE("magnitude");
 
     private final String cliName;
 
@@ -27,6 +46,11 @@ public enum GrowthOperator {
     /** The name on the command line and in manifests. */
     public String cliName() {
         return cliName;
+    }
+
+    /** Whether the operator makes a smaller model ({@code graft shrink}). */
+    public boolean isShrink() {
+        return this == SUBCLONE || this == SELECT || this == MAGNITUDE;
     }
 
     /** The operator named {@code name}, or an error listing the names. */

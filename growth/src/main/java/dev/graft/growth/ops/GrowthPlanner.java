@@ -38,6 +38,22 @@ public final class GrowthPlanner {
             case PAD -> CopyPad.plan(source, tensors, target, factor, options);
             case IDENTITY_DEPTH -> IdentityDepth.plan(source, tensors, target, factor, options);
             case STACK -> Stacking.plan(source, tensors, target, factor, options);
+            case SELECT ->
+                    Shrinking.plan(
+                            operator,
+                            source,
+                            tensors,
+                            target,
+                            null,
+                            Shrinking.Settings.defaults(),
+                            options);
+            case SUBCLONE, MAGNITUDE ->
+                    throw new GrowthPlanException(
+                            operator
+                                    + " ranks by importance, which needs the weights' values"
+                                    + " (magnitude: WeightMagnitude.of) or calibration tokens"
+                                    + " (subclone: ActivationImportance.measure); call"
+                                    + " Shrinking.plan with it");
             case UNSHARE ->
                     throw new GrowthPlanException(
                             "unshare reads its shared layers from config.json; use"

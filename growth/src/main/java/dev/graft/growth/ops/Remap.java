@@ -88,6 +88,19 @@ public record Remap(
                 rows, Role.OUT, Fill.zero(), hidden, Role.OUT, hiddenFill, FanIn.equal(), 1);
     }
 
+    /** The same rule with its copied values multiplied by {@code factor} as well. */
+    public Remap withScale(double factor) {
+        return new Remap(rows, rowRole, rowFill, cols, colRole, colFill, fanIn, scale * factor);
+    }
+
+    /** The input axis ({@link Role#IN}), or null for vectors and embeddings. */
+    public AxisMap inputAxis() {
+        if (rowRole == Role.IN) {
+            return rows;
+        }
+        return cols != null && colRole == Role.IN ? cols : null;
+    }
+
     /** The same rule with another fan-in. */
     public Remap withFanIn(FanIn other) {
         return new Remap(rows, rowRole, rowFill, cols, colRole, colFill, other, scale);

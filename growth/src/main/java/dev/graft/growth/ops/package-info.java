@@ -13,7 +13,13 @@
  * norms, cancelling new blocks), {@link dev.graft.growth.ops.CopyPad} (new indices zero or small),
  * {@link dev.graft.growth.ops.IdentityDepth}, {@link dev.graft.growth.ops.Stacking} and {@link
  * dev.graft.growth.ops.Unsharing}. Randomness is counter-based and seeded, so a plan applied twice
- * writes the same bytes. The exact weight mappings and their sources are in {@code
- * research/OPERATORS.md}; {@code docs/operators.md} says what is exact for which family.
+ * writes the same bytes.
+ *
+ * <p>Shrinking uses the same engine with maps that select indices: {@link
+ * dev.graft.growth.ops.Shrinking} plans weight subcloning (importance from {@link
+ * dev.graft.growth.ops.ActivationImportance}), weight selection (evenly spaced indices) and the
+ * weight-norm fallback ({@link dev.graft.growth.ops.WeightMagnitude}). The exact weight mappings
+ * and their sources are in {@code research/OPERATORS.md}; {@code docs/operators.md} says what is
+ * exact for which family.
  */
 package dev.graft.growth.ops;

@@ -1,0 +1,368 @@
+package dev.graft.cli;
+
+import dev.graft.connectors.hf.HfCheckpoint;
+import dev.graft.connectors.hf.HfConfig;
+import dev.graft.connectors.safetensors.SafetensorsSource;
+import dev.graft.growth.arch.ArchSpec;
+import dev.graft.growth.model.ModelInput;
+import dev.graft.growth.model.TransformerModel;
+import dev.graft.growth.ops.ActivationImportance;
+import dev.graft.growth.ops.GrowthOperator;
+import dev.graft.growth.ops.GrowthOptions;
+import dev.graft.growth.ops.GrowthPlan;
+import dev.graft.growth.ops.GrowthTarget;
+import dev.graft.growth.ops.Importance;
+import dev.graft.growth.ops.Shrinking;
+import dev.graft.growth.ops.WeightMagnitude;
+import dev.graft.growth.verify.Probes;
+import dev.graft.growth.verify.ShrinkQuality;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code graft shrink --op subclone|select|magnitude --to hidden=H,layers=L,heads=A,ffn=F
+ * [--calibration FILE] SRC DST}: a smaller checkpoint from a larger one (docs/operators.md,
+ * "Shrinking"). After writing, both models run on held-out probes and the closeness (embedding
+ * cosine, hidden-state error on the kept channels, relative |Δlogit|) goes into {@code graft.json}
+ * as {@code verify.*} — reported, not pass/fail.
+ *
+ * <p>{@code --compare} shrinks with all three operators into a temporary directory and prints the
+ * table instead (point it at any Hugging Face checkpoint directory).
+ */
+@Command(
+        name = "shrink",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Shrink a checkpoint: subclone (activation importance on --calibration tokens),"
+                    + " select (evenly spaced weights, first layers) or magnitude (weight norms).",
+            "Example: graft shrink --op subclone --to hidden=384,layers=6 --calibration cal.txt"
+                    + " ckpt ckpt-small"
+        })
+public final class ShrinkCommand implements Callable<Integer> {
+
+    static final int BAD_INPUT = 2;
+
+    @Spec CommandSpec spec;
+
+    @Option(
+            names = "--op",
+            defaultValue = "subclone",
+            description = "subclone (default), select or magnitude.")
+    String op;
+
+    @Option(
+            names = "--to",
+            required = true,
+            description = "Target sizes: hidden=H,layers=L,heads=A,kv_heads=G,ffn=F (any subset).")
+    String to;
+
+    @Option(
+            names = "--calibration",
+            description =
+                    "Token ids, one sequence per line (whitespace or commas), for subclone's"
+                            + " activation importance.")
+    Path calibration;
+
+    @Option(
+            names = "--depth",
+            description =
+                    "Which blocks stay: FIRST, MIDDLE (remove from the middle) or IMPORTANCE"
+                            + " (1 − cos(in, out) on the calibration); default FIRST for select,"
+                            + " MIDDLE otherwise.")
+    Shrinking.DepthRule depth;
+
+    @Option(
+            names = "--rescale",
+            defaultValue = "FAN_IN",
+            description =
+                    "subclone/magnitude √(d/d′): FAN_IN (every weight whose input shrinks, the"
+                            + " paper), RESIDUAL (only weights reading the residual stream) or"
+                            + " NONE.")
+    Shrinking.Rescale rescale;
+
+    @Option(
+            names = "--probe-file",
+            description =
+                    "Held-out token ids for the verification numbers (equal-length lines);"
+                            + " default: seeded random sequences.")
+    Path probeFile;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (random probes).")
+    long seed;
+
+    @Option(names = "--compare", description = "Print subclone vs select vs magnitude; no DST.")
+    boolean compare;
+
+    @Option(names = "--dry-run", description = "Print the plan; write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Option(names = "--run", defaultValue = "local", description = "Run id in graft.json.")
+    String runId;
+
+    @Option(names = "--generation", defaultValue = "1", description = "Generation in graft.json.")
+    int generation;
+
+    @Option(
+            names = "--shard-mb",
+            defaultValue = "5000",
+            description = "Largest safetensors shard in MB (default ${DEFAULT-VALUE}).")
+    long shardMb;
+
+    @Parameters(index = "0", paramLabel = "SRC", description = "Source checkpoint directory.")
+    Path src;
+
+    @Parameters(
+            index = "1",
+            arity = "0..1",
+            paramLabel = "DST",
+            description = "New checkpoint directory (not with --compare).")
+    Path dst;
+
+    @Mixin Verbosity verbosity;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return run(out, err);
+        } catch (IllegalArgumentException | IOException e) {
+            if (verbosity.verbose) {
+                e.printStackTrace(err);
+            }
+            err.println("graft shrink: " + String.valueOf(e.getMessage()).replace('\n', ' '));
+            err.flush();
+            return BAD_INPUT;
+        }
+    }
+
+    private int run(PrintWriter out, PrintWriter err) throws Exception {
+        GrowthOperator operator = GrowthOperator.fromName(op);
+        if (!operator.isShrink()) {
+            throw new IllegalArgumentException(
+                    "--op " + op + " grows; graft shrink takes subclone, select or magnitude");
+        }
+        if (!compare && dst == null && !dryRun) {
+            throw new IllegalArgumentException("give DST, the new checkpoint directory");
+        }
+        GrowthTarget target = GrowthTarget.parse(to);
+        Shrinking.Settings settings =
+                Shrinking.Settings.defaults().withDepth(depth).withRescale(rescale);
+        List<int[]> cal = calibration == null ? null : readSequences(calibration);
+        if (!Files.isRegularFile(src.resolve(HfConfig.FILE_NAME))) {
+            throw new IllegalArgumentException(
+                    src + " has no config.json; expected a Hugging Face checkpoint directory");
+        }
+        try (HfCheckpoint ckpt = HfCheckpoint.open(src).requireComplete()) {
+            ArchSpec arch = ckpt.arch();
+            if (compare) {
+                compare(ckpt, arch, target, settings, cal, out);
+                return 0;
+            }
+            GrowthPlan plan = plan(operator, ckpt, arch, target, settings, cal);
+            if (dryRun) {
+                out.print(plan.describe());
+                out.flush();
+                return 0;
+            }
+            Map<String, String> quality = write(plan, ckpt, arch, dst, quiet ? null : err);
+            out.printf(
+                    Locale.ROOT,
+                    "shrank %s → %s with %s: %s%n",
+                    src,
+                    dst,
+                    operator.cliName(),
+                    quality.get("verify.summary"));
+            out.flush();
+        }
+        return 0;
+    }
+
+    private GrowthPlan plan(
+            GrowthOperator operator,
+            HfCheckpoint ckpt,
+            ArchSpec arch,
+            GrowthTarget target,
+            Shrinking.Settings settings,
+            List<int[]> cal)
+            throws IOException {
+        SafetensorsSource source = ckpt.tensors();
+        Importance importance =
+                switch (operator) {
+                    case SUBCLONE -> {
+                        if (cal == null) {
+                            throw new IllegalArgumentException(
+                                    "subclone ranks by activations on calibration tokens; give"
+                                            + " --calibration FILE (token ids, one sequence per"
+                                            + " line), or use --op magnitude without data");
+                        }
+                        try (TransformerModel model = TransformerModel.of(arch, source)) {
+                            yield ActivationImportance.measure(model, cal);
+                        }
+                    }
+                    case MAGNITUDE -> WeightMagnitude.of(arch, source);
+                    default -> null;
+                };
+        return Shrinking.plan(
+                operator,
+                arch,
+                source.tensors(),
+                target,
+                importance,
+                settings,
+                GrowthOptions.defaults().withSeed(seed));
+    }
+
+    /** Writes the shrunk checkpoint, measures it against the source and records the numbers. */
+    private Map<String, String> write(
+            GrowthPlan plan, HfCheckpoint ckpt, ArchSpec arch, Path dir, PrintWriter progress)
+            throws Exception {
+        CheckpointWriter writer =
+                new CheckpointWriter(src, dir, runId, generation, shardMb * 1_000_000L);
+        writer.prepareDestination();
+        Map<String, String> extra = new TreeMap<>();
+        extra.put("target", to);
+        extra.put(
+                "depth",
+                String.valueOf(
+                        plan.notes().stream()
+                                .filter(n -> n.startsWith("layers ←"))
+                                .findFirst()
+                                .orElse("")));
+        extra.put("rescale", plan.operator() == GrowthOperator.SELECT ? "NONE" : rescale.name());
+        extra.put("calibration", calibration == null ? "none" : calibration.toString());
+        ObjectNode config = ckpt.config();
+        writer.write(plan, config, ckpt.tensors(), extra, progress);
+        Map<String, String> quality = new TreeMap<>();
+        try (HfCheckpoint shrunk = HfCheckpoint.open(dir).requireComplete();
+                TransformerModel a = TransformerModel.of(arch, ckpt.tensors());
+                TransformerModel b = TransformerModel.of(shrunk.arch(), shrunk.tensors())) {
+            ModelInput probes = probes(arch);
+            ShrinkQuality q = ShrinkQuality.measure(a, b, Shrinking.keptHidden(plan), probes);
+            quality.put("verify.embedding_cosine", fmt(q.embeddingCosine()));
+            quality.put("verify.hidden_relative_error", fmt(q.hiddenRelativeError()));
+            quality.put("verify.relative_logit_delta", fmt(q.relativeLogitDelta()));
+            quality.put("verify.probe_sequences", Integer.toString(probes.batchSize()));
+            quality.put("verify.probe_tokens", Integer.toString(probes.sequenceLength()));
+            quality.put(
+                    "verify.probes",
+                    probeFile != null
+                            ? probeFile.toString()
+                            : "seeded random (seed " + (seed + 1) + ")");
+            quality.put("verify.claim", "approximate: reported, not pass/fail");
+            quality.put("verify.summary", q.summary());
+        }
+        writer.addToManifest(quality);
+        return quality;
+    }
+
+    private void compare(
+            HfCheckpoint ckpt,
+            ArchSpec arch,
+            GrowthTarget target,
+            Shrinking.Settings settings,
+            List<int[]> cal,
+            PrintWriter out)
+            throws Exception {
+        Path tmp = Files.createTempDirectory("graft-shrink-compare");
+        try {
+            out.println(
+                    "| operator | target | embedding cosine | hidden rel. error | relative max |Δlogit| |");
+            out.println("|---|---|---|---|---|");
+            for (GrowthOperator o :
+                    List.of(
+                            GrowthOperator.SUBCLONE,
+                            GrowthOperator.SELECT,
+                            GrowthOperator.MAGNITUDE)) {
+                if (o == GrowthOperator.SUBCLONE && cal == null) {
+                    out.println("| subclone | " + to + " | (no --calibration) | | |");
+                    continue;
+                }
+                GrowthPlan plan = plan(o, ckpt, arch, target, settings, cal);
+                Map<String, String> q = write(plan, ckpt, arch, tmp.resolve(o.cliName()), null);
+                out.printf(
+                        Locale.ROOT,
+                        "| %s | %s | %s | %s | %s |%n",
+                        o.cliName(),
+                        to,
+                        q.get("verify.embedding_cosine"),
+                        q.get("verify.hidden_relative_error"),
+                        q.get("verify.relative_logit_delta"));
+                out.flush();
+            }
+        } finally {
+            try (var walk = Files.walk(tmp)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private ModelInput probes(ArchSpec arch) throws IOException {
+        if (probeFile != null) {
+            return ModelInput.of(VerifyCommand.readTokenFile(probeFile));
+        }
+        int tokens = Math.min(32, arch.family().isLlamaLike() ? 32 : arch.maxPositions());
+        return Probes.random(seed + 1, 4, tokens, arch.vocabSize());
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.6f", v);
+    }
+
+    /** Token-id sequences, one per line, any lengths; {@code #} starts a comment. */
+    static List<int[]> readSequences(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(
+                    "--calibration "
+                            + file
+                            + " is not a file; expected token ids, one sequence per line");
+        }
+        List<int[]> out = new ArrayList<>();
+        int lineNo = 0;
+        for (String line : Files.readAllLines(file)) {
+            lineNo++;
+            int hash = line.indexOf('#');
+            String body = (hash >= 0 ? line.substring(0, hash) : line).trim();
+            if (body.isEmpty()) {
+                continue;
+            }
+            String[] parts = body.split("[\\s,]+");
+            int[] ids = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    ids[i] = Integer.parseInt(parts[i]);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(
+                            file + " line " + lineNo + ": '" + parts[i] + "' is not a token id");
+                }
+            }
+            out.add(ids);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + " holds no token ids");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,175 @@
+package dev.graft.growth.ops;
+
+import dev.graft.growth.arch.ArchSpec;
+import dev.graft.growth.model.ActivationTap;
+import dev.graft.growth.model.ModelInput;
+import dev.graft.growth.model.ModelOutput;
+import dev.graft.growth.model.TransformerModel;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Weight subcloning's importance (arXiv 2312.09299 §3): run the parent on calibration tokens and
+ * average the absolute activations over sequences and positions.
+ *
+ * <ul>
+ *   <li><b>Residual-stream channels</b>: one score per channel shared by every layer, the sum over
+ *       everything that writes into the stream (the embeddings and, per block, the attention and
+ *       FFN output projections) of mean |output| — "the sum of neuron importance scores across all
+ *       layers connected by residual paths".
+ *   <li><b>Heads</b>, per layer: mean |attention output| over the head's channels ("neurons after
+ *       the softmax"), before the output projection. Under GQA a KV group scores the sum of its
+ *       query heads (see {@link Shrinking}).
+ *   <li><b>FFN neurons</b>, per layer: mean |input of the down projection|.
+ *   <li><b>Blocks</b>: mean over tokens of {@code 1 − cos(block input, block output)} (Minitron's
+ *       block importance, arXiv 2407.14679), for {@link Shrinking.DepthRule#IMPORTANCE}.
+ * </ul>
+ *
+ * <pre>{@code
+ * Importance imp = ActivationImportance.measure(model, List.of(new int[] {5, 9, 2, 7}));
+ * }</pre>
+ *
+ * <p>Deterministic: the same model and tokens give the same scores. Sequences longer than the
+ * model's learned positions are cut into pieces.
+ */
+public final class ActivationImportance implements ActivationTap {
+
+    private final double[] hidden;
+    private final double[][] heads;
+    private final double[][] ffn;
+    private final double[] blocks;
+    private final int headDim;
+    private final INDArray[] blockInputs;
+    private long rows;
+
+    private ActivationImportance(ArchSpec arch) {
+        int layers = arch.numLayers();
+        this.hidden = new double[arch.hiddenSize()];
+        this.heads = new double[layers][arch.numHeads()];
+        this.ffn = new double[layers][arch.intermediateSize()];
+        this.blocks = new double[layers];
+        this.headDim = arch.headDim();
+        this.blockInputs = new INDArray[layers];
+    }
+
+    /**
+     * Runs {@code model} on each calibration sequence and returns the importance.
+     *
+     * @throws IllegalArgumentException when there are no tokens, or a token is outside the
+     *     vocabulary
+     */
+    public static Importance measure(TransformerModel model, List<int[]> sequences)
+            throws IOException {
+        ArchSpec arch = model.arch();
+        ActivationImportance tap = new ActivationImportance(arch);
+        int max = arch.family().isLlamaLike() ? 1024 : arch.maxPositions();
+        for (int[] piece : pieces(sequences, max)) {
+            try (ModelOutput out = model.forward(ModelInput.of(new int[][] {piece}), tap)) {
+                // the output is not needed: the tap has seen every activation
+            }
+            tap.rows += piece.length;
+        }
+        if (tap.rows == 0) {
+            throw new IllegalArgumentException(
+                    "no calibration tokens: give at least one non-empty sequence");
+        }
+        return tap.result();
+    }
+
+    /** The sequences cut into pieces of at most {@code max} tokens; empty ones dropped. */
+    static List<int[]> pieces(List<int[]> sequences, int max) {
+        List<int[]> out = new ArrayList<>();
+        for (int[] s : sequences) {
+            for (int start = 0; start < s.length; start += max) {
+                out.add(java.util.Arrays.copyOfRange(s, start, Math.min(s.length, start + max)));
+            }
+        }
+        return out;
+    }
+
+    private Importance result() {
+        double n = rows;
+        double[] h = new double[hidden.length];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = hidden[i] / n;
+        }
+        double[][] hs = new double[heads.length][];
+        double[][] fs = new double[ffn.length][];
+        double[] bs = new double[blocks.length];
+        for (int l = 0; l < heads.length; l++) {
+            hs[l] = new double[heads[l].length];
+            for (int i = 0; i < hs[l].length; i++) {
+                hs[l][i] = heads[l][i] / (n * headDim);
+            }
+            fs[l] = new double[ffn[l].length];
+            for (int i = 0; i < fs[l].length; i++) {
+                fs[l][i] = ffn[l][i] / n;
+            }
+            bs[l] = blocks[l] / n;
+        }
+        return new Importance("activations (mean |a| over " + rows + " tokens)", h, hs, fs, bs);
+    }
+
+    private static double[] columnAbsSums(INDArray x) {
+        return Transforms.abs(x, true).castTo(DataType.DOUBLE).sum(0).toDoubleVector();
+    }
+
+    private static void add(double[] acc, double[] v) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += v[i];
+        }
+    }
+
+    @Override
+    public void embeddings(INDArray x) {
+        add(hidden, columnAbsSums(x));
+    }
+
+    @Override
+    public void blockInput(int layer, INDArray h) {
+        blockInputs[layer] = h.dup('c');
+    }
+
+    @Override
+    public void attentionHeads(int layer, INDArray o) {
+        double[] c = columnAbsSums(o);
+        for (int i = 0; i < c.length; i++) {
+            heads[layer][i / headDim] += c[i];
+        }
+    }
+
+    @Override
+    public void attentionOutput(int layer, INDArray x) {
+        add(hidden, columnAbsSums(x));
+    }
+
+    @Override
+    public void ffnHidden(int layer, INDArray m) {
+        add(ffn[layer], columnAbsSums(m));
+    }
+
+    @Override
+    public void ffnOutput(int layer, INDArray x) {
+        add(hidden, columnAbsSums(x));
+    }
+
+    @Override
+    public void blockOutput(int layer, INDArray h) {
+        INDArray in = blockInputs[layer].castTo(DataType.DOUBLE);
+        INDArray out = h.castTo(DataType.DOUBLE);
+        double[] dot = in.mul(out).sum(1).toDoubleVector();
+        double[] a = in.norm2(1).toDoubleVector();
+        double[] b = out.norm2(1).toDoubleVector();
+        for (int r = 0; r < dot.length; r++) {
+            double denom = a[r] * b[r];
+            blocks[layer] += 1 - (denom == 0 ? 1 : dot[r] / denom);
+        }
+        blockInputs[layer] = null;
+    }
+}
