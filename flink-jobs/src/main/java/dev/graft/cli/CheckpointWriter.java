@@ -26,10 +26,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The command line's side of writing a transformed checkpoint directory, for {@code graft grow}
- * and {@code graft shrink}: the model itself is written by {@link CheckpointGrowth#writeModel}
- * (the same path the TransformJob uses); this adds the destination checks, the progress bar and
- * {@code graft.json} (operator, options, schedule, verification, sha256 of every file).
+ * The command line's side of writing a transformed checkpoint directory, for {@code graft grow} and
+ * {@code graft shrink}: the model itself is written by {@link CheckpointGrowth#writeModel} (the
+ * same path the TransformJob uses); this adds the destination checks, the progress bar and {@code
+ * graft.json} (operator, options, schedule, verification, sha256 of every file).
  *
  * <pre>{@code
  * CheckpointWriter.Result r = new CheckpointWriter(src, dst, "local", 1, 5_000_000_000L)

@@ -1,14 +1,8 @@
 package dev.graft.cli;
 
-import dev.graft.connectors.hf.ArchSpecs;
-import dev.graft.connectors.hf.Verifications;
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsSource;
-import dev.graft.connectors.store.CheckpointStore;
-import dev.graft.connectors.store.GraftVersion;
-import dev.graft.connectors.store.Manifest;
 import dev.graft.connectors.transform.CheckpointGrowth;
-import dev.graft.growth.ops.GrowthExecution;
 import dev.graft.growth.ops.GrowthOperator;
 import dev.graft.growth.ops.GrowthOptions;
 import dev.graft.growth.ops.GrowthPlan;
@@ -23,7 +17,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -2,18 +2,15 @@ package dev.graft.cli;
 
 import dev.graft.connectors.hf.HfCheckpoint;
 import dev.graft.connectors.hf.HfConfig;
-import dev.graft.connectors.safetensors.SafetensorsSource;
+import dev.graft.connectors.transform.CheckpointGrowth;
 import dev.graft.growth.arch.ArchSpec;
 import dev.graft.growth.model.ModelInput;
 import dev.graft.growth.model.TransformerModel;
-import dev.graft.growth.ops.ActivationImportance;
 import dev.graft.growth.ops.GrowthOperator;
 import dev.graft.growth.ops.GrowthOptions;
 import dev.graft.growth.ops.GrowthPlan;
 import dev.graft.growth.ops.GrowthTarget;
-import dev.graft.growth.ops.Importance;
 import dev.graft.growth.ops.Shrinking;
-import dev.graft.growth.ops.WeightMagnitude;
 import dev.graft.growth.verify.Probes;
 import dev.graft.growth.verify.ShrinkQuality;
 
@@ -206,30 +203,19 @@ public final class ShrinkCommand implements Callable<Integer> {
             Shrinking.Settings settings,
             List<int[]> cal)
             throws IOException {
-        SafetensorsSource source = ckpt.tensors();
-        Importance importance =
-                switch (operator) {
-                    case SUBCLONE -> {
-                        if (cal == null) {
-                            throw new IllegalArgumentException(
-                                    "subclone ranks by activations on calibration tokens; give"
-                                            + " --calibration FILE (token ids, one sequence per"
-                                            + " line), or use --op magnitude without data");
-                        }
-                        try (TransformerModel model = TransformerModel.of(arch, source)) {
-                            yield ActivationImportance.measure(model, cal);
-                        }
-                    }
-                    case MAGNITUDE -> WeightMagnitude.of(arch, source);
-                    default -> null;
-                };
-        return Shrinking.plan(
+        if (operator == GrowthOperator.SUBCLONE && cal == null) {
+            throw new IllegalArgumentException(
+                    "subclone ranks by activations on calibration tokens; give --calibration FILE"
+                            + " (token ids, one sequence per line), or use --op magnitude without"
+                            + " data");
+        }
+        return CheckpointGrowth.planShrink(
                 operator,
                 arch,
-                source.tensors(),
+                ckpt.tensors(),
                 target,
-                importance,
                 settings,
+                cal,
                 GrowthOptions.defaults().withSeed(seed));
     }
 

@@ -7,6 +7,7 @@ import dev.graft.connectors.safetensors.SafetensorsWriter;
 import dev.graft.connectors.safetensors.ShardedSafetensorsWriter;
 import dev.graft.growth.arch.ArchSpec;
 import dev.graft.growth.model.TransformerModel;
+import dev.graft.growth.ops.ActivationImportance;
 import dev.graft.growth.ops.GrowthExecution;
 import dev.graft.growth.ops.GrowthOperator;
 import dev.graft.growth.ops.GrowthOptions;
@@ -14,9 +15,12 @@ import dev.graft.growth.ops.GrowthPlan;
 import dev.graft.growth.ops.GrowthPlanException;
 import dev.graft.growth.ops.GrowthPlanner;
 import dev.graft.growth.ops.GrowthTarget;
+import dev.graft.growth.ops.Importance;
 import dev.graft.growth.ops.OptimizerState;
+import dev.graft.growth.ops.Shrinking;
 import dev.graft.growth.ops.TensorMapping;
 import dev.graft.growth.ops.Unsharing;
+import dev.graft.growth.ops.WeightMagnitude;
 import dev.graft.growth.tensor.TensorInfo;
 import dev.graft.growth.verify.Claim;
 import dev.graft.growth.verify.Probes;
@@ -68,7 +72,20 @@ public final class CheckpointGrowth {
             GrowthOptions options,
             long shardBytes,
             int probeSequences,
-            int probeTokens) {
+            int probeTokens,
+            List<int[]> calibration) {
+        /** A request without calibration tokens (growth, select, magnitude). */
+        public Request(
+                GrowthOperator operator,
+                GrowthTarget target,
+                int factor,
+                GrowthOptions options,
+                long shardBytes,
+                int probeSequences,
+                int probeTokens) {
+            this(operator, target, factor, options, shardBytes, probeSequences, probeTokens, null);
+        }
+
         public Request {
             if (probeSequences < 0 || probeTokens < 1) {
                 throw new IllegalArgumentException(
@@ -113,6 +130,16 @@ public final class CheckpointGrowth {
                             + " result");
         }
         ArchSpec arch = HfConfig.fromJson(config, src.resolve(HfConfig.FILE_NAME).toString());
+        if (operator.isShrink()) {
+            return planShrink(
+                    operator,
+                    arch,
+                    source,
+                    request.target(),
+                    Shrinking.Settings.defaults(),
+                    request.calibration(),
+                    request.options());
+        }
         if (operator == GrowthOperator.UNSHARE) {
             List<List<Integer>> groups = new ArrayList<>();
             JsonNode marker = config.get(Unsharing.SHARED_LAYERS_KEY);
@@ -132,6 +159,41 @@ public final class CheckpointGrowth {
                 request.target(),
                 request.factor(),
                 request.options());
+    }
+
+    /**
+     * Plans a shrink: importance from activations on the calibration tokens (subclone), from weight
+     * norms (magnitude), or none (select, evenly spaced).
+     *
+     * @throws IllegalArgumentException when subclone has no calibration tokens
+     */
+    public static GrowthPlan planShrink(
+            GrowthOperator operator,
+            ArchSpec arch,
+            SafetensorsSource source,
+            GrowthTarget target,
+            Shrinking.Settings settings,
+            List<int[]> calibration,
+            GrowthOptions options)
+            throws IOException {
+        Importance importance =
+                switch (operator) {
+                    case SUBCLONE -> {
+                        if (calibration == null || calibration.isEmpty()) {
+                            throw new IllegalArgumentException(
+                                    "subclone ranks by activations on calibration tokens; give"
+                                            + " them (token ids, one sequence per line), or use"
+                                            + " magnitude without data");
+                        }
+                        try (TransformerModel model = TransformerModel.of(arch, source)) {
+                            yield ActivationImportance.measure(model, calibration);
+                        }
+                    }
+                    case MAGNITUDE -> WeightMagnitude.of(arch, source);
+                    default -> null;
+                };
+        return Shrinking.plan(
+                operator, arch, source.tensors(), target, importance, settings, options);
     }
 
     /**
@@ -215,7 +277,8 @@ public final class CheckpointGrowth {
             GrowthExecution.Progress progress)
             throws IOException {
         try (ShardedSafetensorsWriter sink =
-                SafetensorsCheckpoint.create(dst, plan.targetTensors(), source.metadata(), shardBytes)) {
+                SafetensorsCheckpoint.create(
+                        dst, plan.targetTensors(), source.metadata(), shardBytes)) {
             GrowthExecution.apply(plan, source, sink, progress);
         }
         writeConfig(plan, config, dst);

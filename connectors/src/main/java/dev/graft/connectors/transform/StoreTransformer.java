@@ -14,6 +14,7 @@ import dev.graft.growth.ops.GrowthOptions;
 import dev.graft.growth.ops.GrowthPlan;
 import dev.graft.growth.ops.GrowthPlanException;
 import dev.graft.growth.ops.GrowthTarget;
+import dev.graft.growth.verify.Probes;
 import dev.graft.growth.verify.Verification;
 import dev.graft.schema.CheckpointPublished;
 import dev.graft.schema.CheckpointRef;
@@ -35,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -157,6 +159,23 @@ public final class StoreTransformer implements DecisionExecutor {
             } catch (IllegalArgumentException e) {
                 return failed(decision, "IMPOSSIBLE_TARGET", e.getMessage(), false, report);
             }
+            List<int[]> calibration = null;
+            if (operator == GrowthOperator.SUBCLONE) {
+                // Subcloning ranks neurons by activations. Without the run's own tokens, seeded
+                // random ones still separate live from dead units; the record says which was used.
+                var probes =
+                        Probes.random(
+                                options.seed(),
+                                8,
+                                Math.min(64, before.maxPositions()),
+                                before.vocabSize());
+                calibration = List.of(probes.tokenIds());
+                report.stage(
+                        TransformStage.PLAN,
+                        TransformStatus.RUNNING,
+                        0.05,
+                        "subclone calibrated on 8 seeded random sequences (no calibration tokens given)");
+            }
             Path output = workDirectory.resolve(id + "-" + UUID.randomUUID());
             CheckpointGrowth.Result grown;
             try {
@@ -164,7 +183,8 @@ public final class StoreTransformer implements DecisionExecutor {
                         TransformStage.APPLY,
                         TransformStatus.RUNNING,
                         0.1,
-                        "growing with " + operator.cliName());
+                        (operator.isShrink() ? "shrinking with " : "growing with ")
+                                + operator.cliName());
                 grown =
                         CheckpointGrowth.grow(
                                 source,
@@ -176,7 +196,8 @@ public final class StoreTransformer implements DecisionExecutor {
                                         options,
                                         5_000_000_000L,
                                         probeSequences,
-                                        probeTokens),
+                                        probeTokens,
+                                        calibration),
                                 (tensorsDone, tensorsTotal, bytesDone, bytesTotal, name) ->
                                         report.tensors(
                                                 tensorsDone, tensorsTotal, bytesDone, bytesTotal));
@@ -212,6 +233,9 @@ public final class StoreTransformer implements DecisionExecutor {
                 GrowthPlan plan = grown.plan();
                 Map<String, String> manifestOptions = new TreeMap<>(plan.manifestOptions());
                 manifestOptions.put("optimizer_state_result", grown.optimizerState());
+                if (calibration != null) {
+                    manifestOptions.put("calibration", "seeded random tokens, 8 sequences");
+                }
                 report.stage(TransformStage.COMMIT, TransformStatus.RUNNING, 0.9, "publishing");
                 PublishedCheckpoint published =
                         store.publish(
@@ -367,6 +391,12 @@ public final class StoreTransformer implements DecisionExecutor {
     /** The sizes the decision asks for: its target architecture, or its factors on the source. */
     static GrowthTarget target(GrowthDecision decision, ArchSpec source, GrowthOperator operator) {
         dev.graft.schema.ArchSpec t = decision.getTargetArch();
+        if (t == null && operator.isShrink()) {
+            throw new IllegalArgumentException(
+                    operator.cliName()
+                            + " needs the decision's target_arch (the size to shrink to); the"
+                            + " decision named none");
+        }
         if (t != null) {
             return new GrowthTarget(
                     t.getHiddenSize(),

@@ -120,6 +120,38 @@ class StoreTransformerTest {
     }
 
     @Test
+    void aBudgetShrinkPublishesASmallerModelWithItsMeasuredDistance() throws IOException {
+        dev.graft.schema.ArchSpec target =
+                dev.graft.connectors.hf.ArchSpecs.toAvro(
+                        dev.graft.connectors.hf.HfConfig.read(source.resolve("config.json")));
+        target.setHiddenSize(16);
+        target.setNumHeads(2);
+        target.setNumKvHeads(1);
+        target.setIntermediateSize(32);
+        GrowthDecision shrink = decision("d-shrink", "subclone", Map.of());
+        shrink.setAction(dev.graft.schema.Action.SHRINK);
+        shrink.setTargetArch(target);
+
+        CheckpointPublished r = transformer.execute(shrink, progress::add);
+
+        assertThat(r.getStatus())
+                .as(String.valueOf(r.getError()))
+                .isEqualTo(PublishStatus.PUBLISHED);
+        assertThat(r.getTargetArch().getHiddenSize()).isEqualTo(16);
+        assertThat(r.getTargetArch().getNumHeads()).isEqualTo(2);
+        assertThat(r.getTargetArch().getParameterCount())
+                .isLessThan(r.getSourceArch().getParameterCount());
+        // Approximate: the distance is measured and reported, not judged.
+        assertThat(r.getVerification().getLossless()).isFalse();
+        assertThat(r.getVerification().getRelativeDelta()).isFinite().isPositive();
+        assertThat(r.getOperatorOptions()).containsKey("calibration");
+
+        GrowthDecision noTarget = decision("d-shrink-2", "subclone", Map.of());
+        assertFailed(
+                transformer.execute(noTarget, progress::add), "IMPOSSIBLE_TARGET", "target_arch");
+    }
+
+    @Test
     void hypercloneByAnIntegerFactorIsExactToo() {
         CheckpointPublished r =
                 transformer.execute(
