@@ -5,9 +5,12 @@ import dev.graft.connectors.hf.ArchSpecs;
 import dev.graft.connectors.hf.HfConfig;
 import dev.graft.connectors.store.CheckpointStore;
 import dev.graft.jobs.testing.KafkaTopics;
+import dev.graft.schema.BudgetChange;
+import dev.graft.schema.BudgetScope;
 import dev.graft.schema.CheckpointPublished;
 import dev.graft.schema.CheckpointRef;
 import dev.graft.schema.CheckpointSaved;
+import dev.graft.schema.GrowPolicy;
 import dev.graft.schema.PublishStatus;
 import dev.graft.schema.TrainingMetric;
 
@@ -35,56 +38,73 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GraftEndToEndITCase {
     @TempDir Path dir;
 
-    @Test
-    void aPlateauBecomesAPublishedGrownCheckpoint() throws Exception {
-        Path source = Files.createDirectories(dir.resolve("trainer/run-e2e/step-20"));
+    private Path trainerCheckpoint(String run) throws Exception {
+        Path source =
+                Files.createDirectories(dir.resolve("trainer").resolve(run).resolve("step-20"));
         Path golden =
                 Path.of("..", "connectors", "src", "test", "resources", "models", "llama-gqa-tied");
         for (String f : List.of("config.json", "model.safetensors")) {
             Files.copy(golden.resolve(f), source.resolve(f));
         }
-        Path store = dir.resolve("store");
+        return source;
+    }
+
+    private LocalStack start() throws Exception {
         Configuration overrides =
                 Configuration.fromMap(
                         Map.of(
                                 "graft.trigger.plateau.patience", "3",
                                 "graft.checkpoint.interval", "500 ms",
-                                "graft.store.root", store.toUri().toString()));
-        try (LocalStack stack = LocalStack.start(new LocalStack.Options(0, null, 0, overrides));
-                KafkaTopics topics = new KafkaTopics(stack.bootstrapServers())) {
-            String run = "run-e2e";
+                                "graft.store.root", dir.resolve("store").toUri().toString()));
+        return LocalStack.start(new LocalStack.Options(0, null, 0, overrides));
+    }
+
+    private static void announce(KafkaTopics topics, String run, Path source, long step)
+            throws Exception {
+        topics.send(
+                run,
+                CheckpointSaved.newBuilder()
+                        .setRunId(run)
+                        .setCheckpoint(
+                                CheckpointRef.newBuilder()
+                                        .setUri(source.toUri().toString())
+                                        .setGeneration(0)
+                                        .setStep(step)
+                                        .setSha256(null)
+                                        .build())
+                        .setWallTimeMs(1_700_000_000_000L)
+                        .setFormat("hf-safetensors")
+                        .setArch(ArchSpecs.toAvro(HfConfig.read(source.resolve("config.json"))))
+                        .setFiles(CheckpointStore.describeLocal(source))
+                        .setTrainingState(Map.of())
+                        .build());
+    }
+
+    private static void sendLosses(KafkaTopics topics, String run, double... losses) {
+        for (int i = 0; i < losses.length; i++) {
             topics.send(
                     run,
-                    CheckpointSaved.newBuilder()
+                    TrainingMetric.newBuilder()
                             .setRunId(run)
-                            .setCheckpoint(
-                                    CheckpointRef.newBuilder()
-                                            .setUri(source.toUri().toString())
-                                            .setGeneration(0)
-                                            .setStep(20)
-                                            .setSha256(null)
-                                            .build())
-                            .setWallTimeMs(1_700_000_000_000L)
-                            .setFormat("hf-safetensors")
-                            .setArch(ArchSpecs.toAvro(HfConfig.read(source.resolve("config.json"))))
-                            .setFiles(CheckpointStore.describeLocal(source))
-                            .setTrainingState(Map.of())
+                            .setGeneration(0)
+                            .setStep(10L * i)
+                            .setWallTimeMs(1_700_000_000_000L + i)
+                            .setMetrics(Map.of("loss", losses[i]))
+                            .setSplit("train")
+                            .setTokensSeen(null)
+                            .setSource("GraftEndToEndITCase")
                             .build());
-            double[] losses = {4.0, 3.0, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5};
-            for (int i = 0; i < losses.length; i++) {
-                topics.send(
-                        run,
-                        TrainingMetric.newBuilder()
-                                .setRunId(run)
-                                .setGeneration(0)
-                                .setStep(10L * i)
-                                .setWallTimeMs(1_700_000_000_000L + i)
-                                .setMetrics(Map.of("loss", losses[i]))
-                                .setSplit("train")
-                                .setTokensSeen(null)
-                                .setSource("GraftEndToEndITCase")
-                                .build());
-            }
+        }
+    }
+
+    @Test
+    void aPlateauBecomesAPublishedGrownCheckpoint() throws Exception {
+        String run = "run-e2e";
+        Path source = trainerCheckpoint(run);
+        try (LocalStack stack = start();
+                KafkaTopics topics = new KafkaTopics(stack.bootstrapServers())) {
+            announce(topics, run, source, 20);
+            sendLosses(topics, run, 4.0, 3.0, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5);
 
             List<CheckpointPublished> outcomes =
                     topics.readCommitted(
@@ -115,6 +135,59 @@ class GraftEndToEndITCase {
             CliRun verify = CliRun.graft("verify", source.toString(), published.toString());
             assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
             assertThat(verify.out()).contains("verdict:   PASS");
+        }
+    }
+
+    @Test
+    void aBudgetDropForARunningRunEndsInAPublishedShrunkCheckpoint() throws Exception {
+        String run = "run-budget";
+        Path source = trainerCheckpoint(run);
+        long parameters =
+                ArchSpecs.toAvro(HfConfig.read(source.resolve("config.json"))).getParameterCount();
+        try (LocalStack stack = start();
+                KafkaTopics topics = new KafkaTopics(stack.bootstrapServers())) {
+            // Saved at step 0, so it is at or before whatever step the budget decision lands on
+            // (the
+            // budget may be processed before or after the metrics: they are different topics).
+            announce(topics, run, source, 0);
+            sendLosses(topics, run, 4.0, 3.5, 3.0, 2.6);
+            topics.send(
+                    run,
+                    BudgetChange.newBuilder()
+                            .setRunId(run)
+                            .setBudgetId("b-half")
+                            .setScope(BudgetScope.RUN)
+                            .setMaxParameters(parameters - 1)
+                            .setMaxMemoryBytes(null)
+                            .setMaxFlopsPerToken(null)
+                            .setEffectiveFromMs(1_700_000_000_000L)
+                            .setGrowPolicy(GrowPolicy.AT_NEXT_PLATEAU)
+                            .setIssuedBy("ops")
+                            .setReason("half the cluster went to another team")
+                            .build());
+            sendLosses(topics, run, 4.0, 3.5, 3.0, 2.6, 2.3);
+
+            List<CheckpointPublished> outcomes =
+                    topics.readCommitted(
+                            CheckpointPublished.class,
+                            all -> !all.isEmpty(),
+                            Duration.ofSeconds(3),
+                            Duration.ofSeconds(150));
+
+            assertThat(outcomes)
+                    .singleElement()
+                    .satisfies(
+                            o -> {
+                                assertThat(o.getStatus())
+                                        .as(String.valueOf(o.getError()))
+                                        .isEqualTo(PublishStatus.PUBLISHED);
+                                assertThat(o.getOperator()).isEqualTo("subclone");
+                                assertThat(o.getTargetArch().getParameterCount())
+                                        .isLessThan(parameters);
+                                assertThat(o.getVerification().getLossless()).isFalse();
+                            });
+            Path published = Path.of(URI.create(outcomes.get(0).getCheckpoint().getUri()));
+            assertThat(CliRun.graft("inspect", published.toString()).exitCode()).isZero();
         }
     }
 }
