@@ -5,8 +5,6 @@ import dev.graft.growth.tensor.TensorSource;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
 
@@ -175,7 +173,8 @@ abstract class AbstractModel implements TransformerModel {
     /**
      * Multi-head scaled dot-product attention ({@code softmax(q·kᵀ·scale + mask)·v} per head),
      * query head {@code h} reading key/value head {@code h / (heads / kvHeads)} (transformers'
-     * {@code repeat_kv}).
+     * {@code repeat_kv}). All sequences and heads at once: one batched matmul for the scores and
+     * one for the context, {@code [batch·heads, tokens, headDim]} each.
      *
      * @param q {@code [batch·tokens, heads·headDim]}
      * @param k {@code [batch·tokens, kvHeads·headDim]}
@@ -194,26 +193,50 @@ abstract class AbstractModel implements TransformerModel {
             int headDim,
             double scale,
             INDArray[] masks) {
-        INDArray out = Nd4j.create(q.dataType(), q.size(0), (long) heads * headDim);
-        int perKv = heads / kvHeads;
-        for (int b = 0; b < batch; b++) {
-            INDArrayIndex rows = NDArrayIndex.interval((long) b * tokens, (long) (b + 1) * tokens);
-            for (int h = 0; h < heads; h++) {
-                INDArrayIndex qCols = head(h, headDim);
-                INDArrayIndex kvCols = head(h / perKv, headDim);
-                INDArray scores =
-                        q.get(rows, qCols).mmul(k.get(rows, kvCols).transpose()).muli(scale);
-                if (masks != null) {
-                    scores.addi(masks[b]);
+        INDArray qh = splitHeads(q, batch, tokens, heads, headDim);
+        INDArray kh = repeatKv(splitHeads(k, batch, tokens, kvHeads, headDim), heads, kvHeads);
+        INDArray vh = repeatKv(splitHeads(v, batch, tokens, kvHeads, headDim), heads, kvHeads);
+        // [batch·heads, tokens, tokens]
+        INDArray scores = Nd4j.matmul(qh, kh, false, true, false).muli(scale);
+        if (masks != null) {
+            for (int b = 0; b < batch; b++) {
+                for (int h = 0; h < heads; h++) {
+                    scores.slice((long) b * heads + h).addi(masks[b]);
                 }
-                Nn.softmaxRowsInPlace(scores);
-                out.get(rows, qCols).assign(scores.mmul(v.get(rows, kvCols)));
+            }
+        }
+        // Rows of every head at once; reshape may copy, so the rows are reshaped back after.
+        INDArray rows = scores.reshape('c', (long) batch * heads * tokens, tokens);
+        Nn.softmaxRowsInPlace(rows);
+        INDArray probs = rows.reshape('c', (long) batch * heads, tokens, tokens);
+        INDArray context = Nd4j.matmul(probs, vh); // [batch·heads, tokens, headDim]
+        return context.reshape('c', batch, heads, tokens, headDim)
+                .permute(0, 2, 1, 3)
+                .dup('c')
+                .reshape('c', (long) batch * tokens, (long) heads * headDim);
+    }
+
+    /** {@code [batch·tokens, n·headDim]} to {@code [batch·n, tokens, headDim]}, c-ordered. */
+    private static INDArray splitHeads(INDArray x, int batch, int tokens, int n, int headDim) {
+        return x.reshape('c', batch, tokens, n, headDim)
+                .permute(0, 2, 1, 3)
+                .dup('c')
+                .reshape('c', (long) batch * n, tokens, headDim);
+    }
+
+    /** Key/value heads {@code [batch·kvHeads, …]} to {@code [batch·heads, …]}, each repeated. */
+    private static INDArray repeatKv(INDArray kv, int heads, int kvHeads) {
+        if (heads == kvHeads) {
+            return kv;
+        }
+        int perKv = heads / kvHeads;
+        long batch = kv.size(0) / kvHeads;
+        INDArray out = Nd4j.create(kv.dataType(), batch * heads, kv.size(1), kv.size(2));
+        for (long b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                out.slice(b * heads + h).assign(kv.slice(b * kvHeads + h / perKv));
             }
         }
         return out;
-    }
-
-    private static INDArrayIndex head(int h, int headDim) {
-        return NDArrayIndex.interval((long) h * headDim, (long) (h + 1) * headDim);
     }
 }
