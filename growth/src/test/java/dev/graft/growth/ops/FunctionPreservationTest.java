@@ -41,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Function preservation through Graft's own forward pass, for every family × operator: a small
  * random model is grown by the operator, both run through {@link TransformerModel} on the same
- * seeded probes, and {@link Verifier} measures the logits. A plan that says it is exact ({@link
+ * seeded probes (encoders with token types and padding), and {@link Verifier} measures the logits. A plan that says it is exact ({@link
  * Exactness}) must pass {@link Claim#exact()} (relative |Δlogit| ≤ 1e-4, F32 rounding level); an
  * approximate one is only measured (and must be finite).
  *
@@ -141,6 +141,32 @@ class FunctionPreservationTest {
                 null,
                 DType.F32,
                 Map.of("embedding_size", "16", "type_vocab_size", "2", "inner_group_num", "1"));
+    }
+
+    /**
+     * The same architecture with a large norm ε: with ε ≪ the activations' variance a wrong ε
+     * (LEMON must scale it by kd/D) moves logits by less than F32 rounding and hides.
+     */
+    static ArchSpec withEps(ArchSpec a, double eps) {
+        return new ArchSpec(
+                a.family(),
+                a.vocabSize(),
+                a.hiddenSize(),
+                a.numLayers(),
+                a.numHeads(),
+                a.numKvHeads(),
+                a.headDim(),
+                a.intermediateSize(),
+                a.maxPositions(),
+                a.norm(),
+                eps,
+                a.normPlacement(),
+                a.activation(),
+                a.tieWordEmbeddings(),
+                a.numLayerGroups(),
+                a.ropeTheta(),
+                a.dtype(),
+                a.extra());
     }
 
     private static ArchSpec arch(
@@ -261,6 +287,22 @@ class FunctionPreservationTest {
         out.add(c("hyperclone ×2, Q/K/V biases", "hyperclone", q, LLAMA, op(hc, "", 2), null));
         out.add(c("hyperclone ×2, tied", "hyperclone", m, LLAMA, op(hc, "", 2), null));
         out.add(c("hyperclone ×2, MLM head", "hyperclone", b, BERT_MLM, op(hc, "", 2), "hyperclone-bert-x2"));
+        out.add(
+                c(
+                        "hyperclone ×3, GQA, tied, ε 0.5",
+                        "hyperclone",
+                        withEps(lt, 0.5),
+                        LLAMA,
+                        op(hc, "", 3),
+                        null));
+        out.add(
+                c(
+                        "hyperclone ×3, ε 0.5",
+                        "hyperclone",
+                        withEps(g, 0.5),
+                        GPT2_BARE,
+                        op(hc, "", 3),
+                        null));
         out.add(c("hyperclone ×3, MLM head", "hyperclone", b, BERT_MLM, op(hc, "", 3), null));
         // LEMON
         out.add(c("lemon 16→24 (non-multiple)", "lemon", g, GPT2_BARE, op(lemon, "hidden=24", 0), null));
@@ -280,6 +322,14 @@ class FunctionPreservationTest {
                         GPT2_PREFIX,
                         op(lemon, "hidden=32,layers=4", 0),
                         "lemon-gpt2-16to32-L4"));
+        out.add(
+                c(
+                        "lemon 16→24, 2→3 layers, ε 0.5",
+                        "lemon",
+                        withEps(g, 0.5),
+                        GPT2_BARE,
+                        op(lemon, "hidden=24,layers=3", 0),
+                        null));
         out.add(c("lemon ffn 64→96", "lemon", g, GPT2_BARE, op(lemon, "ffn=96", 0), null));
         out.add(c("lemon 3→5 layers", "lemon", g3, GPT2_BARE, op(lemon, "layers=5", 0), null));
         out.add(
@@ -314,6 +364,14 @@ class FunctionPreservationTest {
                         LLAMA,
                         op(lemon, "heads=8,kv_heads=4", 0),
                         null));
+        out.add(
+                c(
+                        "lemon 16→40, tied, 2→4 layers, ε 0.5",
+                        "lemon",
+                        withEps(lt, 0.5),
+                        LLAMA,
+                        op(lemon, "hidden=40,layers=4", 0),
+                        null));
         out.add(c("lemon ffn 40→56", "lemon", lu, LLAMA, op(lemon, "ffn=56", 0), null));
         out.add(
                 c(
@@ -327,6 +385,14 @@ class FunctionPreservationTest {
         out.add(c("lemon 16→24, 2→3 layers, Q/K/V biases", "lemon", q, LLAMA, op(lemon, "hidden=24,layers=3", 0), null));
         out.add(c("lemon 16→24, 2→4 layers, tied", "lemon", m, LLAMA, op(lemon, "hidden=24,layers=4", 0), null));
         out.add(c("lemon 16→32 (×2), MLM head", "lemon", b, BERT_MLM, op(lemon, "hidden=32", 0), null));
+        out.add(
+                c(
+                        "lemon 16→48 (×3), MLM head, ε 0.5",
+                        "lemon",
+                        withEps(b, 0.5),
+                        BERT_MLM,
+                        op(lemon, "hidden=48", 0),
+                        null));
         out.add(c("lemon 16→48 (×3), ffn ×3, MLM head", "lemon", b, BERT_MLM, op(lemon, "hidden=48,ffn=96", 0), null));
         // Depth
         out.add(c("identity-depth 2→5", "identity-depth", g, GPT2_BARE, op(id, "layers=5", 0), "identity-depth-gpt2-L5"));
@@ -413,7 +479,7 @@ class FunctionPreservationTest {
                 grown.put(t.name(), sink.written.get(t.name()), t.shape());
             }
             ArchSpec target = plan.target() != null ? plan.target() : unsharedAlbert(k.arch(), plan);
-            ModelInput probes = Probes.random(SEED, SEQUENCES, TOKENS, VOCAB);
+            ModelInput probes = probes(k.arch());
             boolean exact = plan.exactness().exact();
             try (TransformerModel a = TransformerModel.of(k.arch(), function);
                     TransformerModel b = TransformerModel.of(target, grown)) {
@@ -424,6 +490,26 @@ class FunctionPreservationTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Seeded random tokens; encoders also get token types (the second half of each sequence is
+     * segment 1) and a padded second sequence, so every embedding table and the mask are used.
+     */
+    static ModelInput probes(ArchSpec arch) {
+        ModelInput probes = Probes.random(SEED, SEQUENCES, TOKENS, VOCAB);
+        if (!arch.family().isEncoder()) {
+            return probes;
+        }
+        int[][] types = new int[SEQUENCES][TOKENS];
+        int[][] mask = new int[SEQUENCES][TOKENS];
+        for (int s = 0; s < SEQUENCES; s++) {
+            for (int t = 0; t < TOKENS; t++) {
+                types[s][t] = t < TOKENS / 2 ? 0 : 1;
+                mask[s][t] = s == 1 && t >= TOKENS - 3 ? 0 : 1;
+            }
+        }
+        return probes.withTokenTypes(types).withAttentionMask(mask);
     }
 
     /**
