@@ -143,6 +143,29 @@ class FunctionPreservationTest {
                 Map.of("embedding_size", "16", "type_vocab_size", "2", "inner_group_num", "1"));
     }
 
+    /** GPT-2 with {@code scale_attn_by_inverse_layer_idx}: block {@code l}'s scores ÷(l+1). */
+    static ArchSpec scaledByLayer(ArchSpec a) {
+        return new ArchSpec(
+                a.family(),
+                a.vocabSize(),
+                a.hiddenSize(),
+                a.numLayers(),
+                a.numHeads(),
+                a.numKvHeads(),
+                a.headDim(),
+                a.intermediateSize(),
+                a.maxPositions(),
+                a.norm(),
+                a.normEps(),
+                a.normPlacement(),
+                a.activation(),
+                a.tieWordEmbeddings(),
+                a.numLayerGroups(),
+                a.ropeTheta(),
+                a.dtype(),
+                Map.of("scale_attn_by_inverse_layer_idx", "true"));
+    }
+
     /**
      * The same architecture with a large norm ε: with ε ≪ the activations' variance a wrong ε
      * (LEMON must scale it by kd/D) moves logits by less than F32 rounding and hides.
@@ -402,6 +425,12 @@ class FunctionPreservationTest {
         out.add(c("stack 2→5", "stack", g, GPT2_BARE, op(stack, "layers=5", 0), "stack-gpt2-L5"));
         out.add(c("stack 2→5", "stack", lu, LLAMA, op(stack, "layers=5", 0), "stack-llama-L5"));
         out.add(c("stack 2→5", "stack", b, BERT_MLM, op(stack, "layers=5", 0), "stack-bert-L5"));
+        // GPT-2 scores ÷(layer+1): a block that moves to another index needs its queries rescaled
+        ArchSpec gs = scaledByLayer(g);
+        out.add(c("hyperclone ×2, scores ÷(layer+1)", "hyperclone", gs, GPT2_BARE, op(hc, "", 2), null));
+        out.add(c("lemon 16→32, 2→4 layers, scores ÷(layer+1)", "lemon", gs, GPT2_BARE, op(lemon, "hidden=32,layers=4", 0), null));
+        out.add(c("identity-depth 2→5, scores ÷(layer+1)", "identity-depth", gs, GPT2_BARE, op(id, "layers=5", 0), null));
+        out.add(c("stack 2→5, scores ÷(layer+1)", "stack", gs, GPT2_BARE, op(stack, "layers=5", 0), null));
         // Copy and pad
         out.add(c("pad zeros 16→24", "pad", g, GPT2_BARE, op(pad, "hidden=24", 0), "pad-zeros-gpt2-16to24"));
         out.add(c("pad small 16→24", "pad", g, GPT2_BARE, op(pad, "hidden=24", 0, small), null));
@@ -429,6 +458,16 @@ class FunctionPreservationTest {
                         LLAMA,
                         marker(List.of(List.of(0, 1, 2))),
                         List.of(List.of(0, 1, 2)),
+                        null));
+        out.add(
+                new Case(
+                        "unshare marker [[1,2]], scores ÷(layer+1)",
+                        "gpt2",
+                        "unshare",
+                        scaledByLayer(g3),
+                        GPT2_BARE,
+                        marker(List.of(List.of(1, 2))),
+                        List.of(List.of(1, 2)),
                         null));
         out.add(
                 new Case(
@@ -601,6 +640,41 @@ class FunctionPreservationTest {
         assertThatThrownBy(() -> op(GrowthOperator.LEMON, "layers=3", 0).plan(b, tensors))
                 .isInstanceOf(GrowthPlanException.class)
                 .hasMessageContaining("stack");
+    }
+
+    /**
+     * GPT-2 with {@code scale_attn_by_inverse_layer_idx} divides block {@code l}'s scores by
+     * {@code l + 1}: identity-depth 2→5 moves source block 1 to index 2, so its queries (the first
+     * third of {@code c_attn}) are multiplied by 3/2 and its keys and values are not; unsharing
+     * moves nothing.
+     */
+    @Test
+    void movedGpt2BlocksKeepTheirScoresUnderInverseLayerScaling() throws IOException {
+        ArchSpec a = scaledByLayer(gpt2(16, 2, 4));
+        MapTensorSource source = MapTensorSource.random(a, GPT2_BARE, SEED);
+        GrowthPlan plan = op(GrowthOperator.IDENTITY_DEPTH, "layers=5", 0).plan(a, source.tensors());
+        assertThat(plan.notes())
+                .anyMatch(n -> n.contains("queries of moved blocks [1, 2, 3, 4] rescaled"));
+        Map<String, float[]> g = Fixtures.grow(plan, source).written;
+        float[] w = source.get("h.1.attn.c_attn.weight"); // [16, 48]
+        float[] w2 = g.get("h.2.attn.c_attn.weight");
+        for (int i = 0; i < w.length; i++) {
+            float want = i % 48 < 16 ? w[i] * 1.5f : w[i];
+            assertThat(w2[i]).as("h.2.attn.c_attn.weight flat index " + i).isEqualTo(want);
+        }
+        assertThat(g.get("h.0.attn.c_attn.weight")).isEqualTo(source.get("h.0.attn.c_attn.weight"));
+
+        ArchSpec a3 = scaledByLayer(gpt2(16, 3, 4));
+        MapTensorSource shared = MapTensorSource.random(a3, GPT2_BARE, SEED);
+        for (TensorInfo t : shared.tensors()) {
+            if (t.name().startsWith("h.2.")) {
+                shared.remove(t.name());
+            }
+        }
+        GrowthPlan unshare = marker(List.of(List.of(1, 2))).plan(a3, shared.tensors());
+        assertThat(unshare.notes()).noneMatch(n -> n.contains("rescaled"));
+        assertThat(Fixtures.grow(unshare, shared).written.get("h.2.attn.c_attn.weight"))
+                .isEqualTo(shared.get("h.1.attn.c_attn.weight"));
     }
 
     /** Java's forward on numpy's grown weights reproduces numpy's own logits (1e-5 relative). */
