@@ -76,7 +76,7 @@ public final class MapTensorSource implements TensorSource {
             boolean gain =
                     t.name()
                             .matches(
-                                    ".*(ln_\\d|ln_f|LayerNorm|layernorm|layer_norm|norm)\\.weight");
+                                    ".*(ln_\\d|ln_f|LayerNorm|layernorm|layer_norm|norm)\\.(weight|gamma)");
             boolean bias = t.name().endsWith("bias") || t.name().endsWith("beta");
             for (int i = 0; i < v.length; i++) {
                 double g = gaussian(random);

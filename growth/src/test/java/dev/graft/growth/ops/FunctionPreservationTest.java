@@ -117,6 +117,29 @@ class FunctionPreservationTest {
         return arch(f, hidden, layers, heads, kv, hidden / heads, 2 * hidden + 8, tied);
     }
 
+    /** Llama with an explicit head_dim and extra settings (attention_bias, mlp_bias). */
+    static ArchSpec llamaWith(int headDim, Map<String, String> extra) {
+        return new ArchSpec(
+                Family.LLAMA,
+                VOCAB,
+                16,
+                2,
+                4,
+                2,
+                headDim,
+                40,
+                64,
+                Norm.RMSNORM,
+                1e-6,
+                NormPlacement.PRE,
+                "silu",
+                false,
+                0,
+                10000.0,
+                DType.F32,
+                extra);
+    }
+
     static ArchSpec bert(int hidden, int layers, int heads) {
         return arch(Family.BERT, hidden, layers, heads, heads, hidden / heads, 2 * hidden, true);
     }
@@ -417,6 +440,18 @@ class FunctionPreservationTest {
                         op(lemon, "hidden=48", 0),
                         null));
         out.add(c("lemon 16→48 (×3), ffn ×3, MLM head", "lemon", b, BERT_MLM, op(lemon, "hidden=48,ffn=96", 0), null));
+        // Llama options: O and MLP biases, head_dim ≠ hidden/heads, bare names; legacy bert names
+        ArchSpec lb = llamaWith(4, Map.of("attention_bias", "true", "mlp_bias", "true"));
+        ArchSpec lh = llamaWith(8, Map.of());
+        LayoutVariant llamaBare = new LayoutVariant("", false, false, false, false);
+        LayoutVariant bertLegacy = new LayoutVariant("", true, false, true, false);
+        out.add(c("hyperclone ×2, attention+MLP biases", "hyperclone", lb, LLAMA, op(hc, "", 2), null));
+        out.add(c("lemon 16→24, 2→3 layers, attention+MLP biases", "lemon", lb, LLAMA, op(lemon, "hidden=24,layers=3", 0), null));
+        out.add(c("identity-depth 2→4, attention+MLP biases", "identity-depth", lb, LLAMA, op(id, "layers=4", 0), null));
+        out.add(c("hyperclone ×2, head_dim 8 ≠ 16/4, bare names", "hyperclone", lh, llamaBare, op(hc, "", 2), null));
+        out.add(c("lemon 16→24, heads 4→8, head_dim 8 ≠ 16/4, 2→3 layers", "lemon", lh, LLAMA, op(lemon, "hidden=24,heads=8,kv_heads=4,layers=3", 0), null));
+        out.add(c("hyperclone ×2, gamma/beta names, bare", "hyperclone", b, bertLegacy, op(hc, "", 2), null));
+        out.add(c("lemon 16→32 (×2), gamma/beta names, bare", "lemon", b, bertLegacy, op(lemon, "hidden=32", 0), null));
         // Depth
         out.add(c("identity-depth 2→5", "identity-depth", g, GPT2_BARE, op(id, "layers=5", 0), "identity-depth-gpt2-L5"));
         out.add(c("identity-depth 2→5", "identity-depth", lu, LLAMA, op(id, "layers=5", 0), "identity-depth-llama-L5"));
