@@ -384,9 +384,9 @@ public record Remap(
     }
 
     /**
-     * Writes every copy's share of weight {@code w}: copy {@code k} goes to {@code
-     * out[base + targets[k]·stride]}. The same values as {@link #share} for each {@code k}, with
-     * the random draws made once per weight instead of once per copy.
+     * Writes every copy's share of weight {@code w}: copy {@code k} goes to {@code out[base +
+     * targets[k]·stride]}. The same values as {@link #share} for each {@code k}, with the random
+     * draws made once per weight instead of once per copy.
      */
     static void shareInto(
             FanIn f,

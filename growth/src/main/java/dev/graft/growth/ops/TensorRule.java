@@ -6,7 +6,8 @@ import java.util.Objects;
  * How one target tensor is computed from one source tensor. Rules are values: a plan lists them,
  * prints them and applies them.
  */
-public sealed interface TensorRule permits TensorRule.Copy, TensorRule.Zeros, TensorRule.ScaledLeading, Remap {
+public sealed interface TensorRule
+        permits TensorRule.Copy, TensorRule.Zeros, TensorRule.ScaledLeading, Remap {
 
     /** The source tensor unchanged. */
     static TensorRule copy() {

@@ -41,9 +41,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Function preservation through Graft's own forward pass, for every family × operator: a small
  * random model is grown by the operator, both run through {@link TransformerModel} on the same
- * seeded probes (encoders with token types and padding), and {@link Verifier} measures the logits. A plan that says it is exact ({@link
- * Exactness}) must pass {@link Claim#exact()} (relative |Δlogit| ≤ 1e-4, F32 rounding level); an
- * approximate one is only measured (and must be finite).
+ * seeded probes (encoders with token types and padding), and {@link Verifier} measures the logits.
+ * A plan that says it is exact ({@link Exactness}) must pass {@link Claim#exact()} (relative
+ * |Δlogit| ≤ 1e-4, F32 rounding level); an approximate one is only measured (and must be finite).
  *
  * <p>The random sources have non-trivial norm gains ({@code 1 + N(0, 0.2²)}) and biases ({@code
  * N(0, 0.1²)}) everywhere, so a rule that forgets to tile, rescale or zero a norm parameter or a
@@ -71,10 +71,12 @@ class FunctionPreservationTest {
     private static final int TOKENS = 12;
     private static final int VOCAB = 96;
 
-    private static final LayoutVariant GPT2_BARE = new LayoutVariant("", false, false, false, false);
+    private static final LayoutVariant GPT2_BARE =
+            new LayoutVariant("", false, false, false, false);
     private static final LayoutVariant GPT2_PREFIX =
             new LayoutVariant("transformer.", false, false, false, false);
-    private static final LayoutVariant LLAMA = new LayoutVariant("model.", false, false, false, false);
+    private static final LayoutVariant LLAMA =
+            new LayoutVariant("model.", false, false, false, false);
     private static final LayoutVariant BERT_MLM =
             new LayoutVariant("bert.", false, true, true, false);
     private static final LayoutVariant ALBERT_MLM =
@@ -216,7 +218,14 @@ class FunctionPreservationTest {
     }
 
     private static ArchSpec arch(
-            Family f, int hidden, int layers, int heads, int kv, int headDim, int ffn, boolean tied) {
+            Family f,
+            int hidden,
+            int layers,
+            int heads,
+            int kv,
+            int headDim,
+            int ffn,
+            boolean tied) {
         boolean llama = f.isLlamaLike();
         boolean encoder = f.isEncoder();
         return new ArchSpec(
@@ -294,8 +303,22 @@ class FunctionPreservationTest {
         ArchSpec b = bert(16, 2, 4);
         List<Case> out = new ArrayList<>();
         // HyperCloning
-        out.add(c("hyperclone ×2", "hyperclone", g, GPT2_BARE, op(hc, "", 2), "hyperclone-gpt2-x2"));
-        out.add(c("hyperclone ×3, transformer.", "hyperclone", g, GPT2_PREFIX, op(hc, "", 3), null));
+        out.add(
+                c(
+                        "hyperclone ×2",
+                        "hyperclone",
+                        g,
+                        GPT2_BARE,
+                        op(hc, "", 2),
+                        "hyperclone-gpt2-x2"));
+        out.add(
+                c(
+                        "hyperclone ×3, transformer.",
+                        "hyperclone",
+                        g,
+                        GPT2_PREFIX,
+                        op(hc, "", 3),
+                        null));
         out.add(
                 c(
                         "hyperclone ×2, untied head",
@@ -328,11 +351,25 @@ class FunctionPreservationTest {
                         LLAMA,
                         op(hc, "", 3),
                         "hyperclone-llama-tied-x3"));
-        out.add(c("hyperclone ×2, tied → untie", "hyperclone", lt, LLAMA, op(hc, "", 2, untie), null));
+        out.add(
+                c(
+                        "hyperclone ×2, tied → untie",
+                        "hyperclone",
+                        lt,
+                        LLAMA,
+                        op(hc, "", 2, untie),
+                        null));
         out.add(c("hyperclone ×2, MQA 4/1", "hyperclone", lm, LLAMA, op(hc, "", 2), null));
         out.add(c("hyperclone ×2, Q/K/V biases", "hyperclone", q, LLAMA, op(hc, "", 2), null));
         out.add(c("hyperclone ×2, tied", "hyperclone", m, LLAMA, op(hc, "", 2), null));
-        out.add(c("hyperclone ×2, MLM head", "hyperclone", b, BERT_MLM, op(hc, "", 2), "hyperclone-bert-x2"));
+        out.add(
+                c(
+                        "hyperclone ×2, MLM head",
+                        "hyperclone",
+                        b,
+                        BERT_MLM,
+                        op(hc, "", 2),
+                        "hyperclone-bert-x2"));
         out.add(
                 c(
                         "hyperclone ×3, GQA, tied, ε 0.5",
@@ -351,7 +388,14 @@ class FunctionPreservationTest {
                         null));
         out.add(c("hyperclone ×3, MLM head", "hyperclone", b, BERT_MLM, op(hc, "", 3), null));
         // LEMON
-        out.add(c("lemon 16→24 (non-multiple)", "lemon", g, GPT2_BARE, op(lemon, "hidden=24", 0), null));
+        out.add(
+                c(
+                        "lemon 16→24 (non-multiple)",
+                        "lemon",
+                        g,
+                        GPT2_BARE,
+                        op(lemon, "hidden=24", 0),
+                        null));
         out.add(
                 c(
                         "lemon 16→24, 2→3 layers",
@@ -427,10 +471,38 @@ class FunctionPreservationTest {
                         LLAMA,
                         op(lemon, "hidden=28,heads=8,kv_heads=4,ffn=72,layers=4", 0, untie),
                         null));
-        out.add(c("lemon 16→32, 2→3 layers, MQA", "lemon", lm, LLAMA, op(lemon, "hidden=32,layers=3", 0), null));
-        out.add(c("lemon 16→24, 2→3 layers, Q/K/V biases", "lemon", q, LLAMA, op(lemon, "hidden=24,layers=3", 0), null));
-        out.add(c("lemon 16→24, 2→4 layers, tied", "lemon", m, LLAMA, op(lemon, "hidden=24,layers=4", 0), null));
-        out.add(c("lemon 16→32 (×2), MLM head", "lemon", b, BERT_MLM, op(lemon, "hidden=32", 0), null));
+        out.add(
+                c(
+                        "lemon 16→32, 2→3 layers, MQA",
+                        "lemon",
+                        lm,
+                        LLAMA,
+                        op(lemon, "hidden=32,layers=3", 0),
+                        null));
+        out.add(
+                c(
+                        "lemon 16→24, 2→3 layers, Q/K/V biases",
+                        "lemon",
+                        q,
+                        LLAMA,
+                        op(lemon, "hidden=24,layers=3", 0),
+                        null));
+        out.add(
+                c(
+                        "lemon 16→24, 2→4 layers, tied",
+                        "lemon",
+                        m,
+                        LLAMA,
+                        op(lemon, "hidden=24,layers=4", 0),
+                        null));
+        out.add(
+                c(
+                        "lemon 16→32 (×2), MLM head",
+                        "lemon",
+                        b,
+                        BERT_MLM,
+                        op(lemon, "hidden=32", 0),
+                        null));
         out.add(
                 c(
                         "lemon 16→48 (×3), MLM head, ε 0.5",
@@ -439,39 +511,165 @@ class FunctionPreservationTest {
                         BERT_MLM,
                         op(lemon, "hidden=48", 0),
                         null));
-        out.add(c("lemon 16→48 (×3), ffn ×3, MLM head", "lemon", b, BERT_MLM, op(lemon, "hidden=48,ffn=96", 0), null));
+        out.add(
+                c(
+                        "lemon 16→48 (×3), ffn ×3, MLM head",
+                        "lemon",
+                        b,
+                        BERT_MLM,
+                        op(lemon, "hidden=48,ffn=96", 0),
+                        null));
         // Llama options: O and MLP biases, head_dim ≠ hidden/heads, bare names; legacy bert names
         ArchSpec lb = llamaWith(4, Map.of("attention_bias", "true", "mlp_bias", "true"));
         ArchSpec lh = llamaWith(8, Map.of());
         LayoutVariant llamaBare = new LayoutVariant("", false, false, false, false);
         LayoutVariant bertLegacy = new LayoutVariant("", true, false, true, false);
-        out.add(c("hyperclone ×2, attention+MLP biases", "hyperclone", lb, LLAMA, op(hc, "", 2), null));
-        out.add(c("lemon 16→24, 2→3 layers, attention+MLP biases", "lemon", lb, LLAMA, op(lemon, "hidden=24,layers=3", 0), null));
-        out.add(c("identity-depth 2→4, attention+MLP biases", "identity-depth", lb, LLAMA, op(id, "layers=4", 0), null));
-        out.add(c("hyperclone ×2, head_dim 8 ≠ 16/4, bare names", "hyperclone", lh, llamaBare, op(hc, "", 2), null));
-        out.add(c("lemon 16→24, heads 4→8, head_dim 8 ≠ 16/4, 2→3 layers", "lemon", lh, LLAMA, op(lemon, "hidden=24,heads=8,kv_heads=4,layers=3", 0), null));
-        out.add(c("hyperclone ×2, gamma/beta names, bare", "hyperclone", b, bertLegacy, op(hc, "", 2), null));
-        out.add(c("lemon 16→32 (×2), gamma/beta names, bare", "lemon", b, bertLegacy, op(lemon, "hidden=32", 0), null));
+        out.add(
+                c(
+                        "hyperclone ×2, attention+MLP biases",
+                        "hyperclone",
+                        lb,
+                        LLAMA,
+                        op(hc, "", 2),
+                        null));
+        out.add(
+                c(
+                        "lemon 16→24, 2→3 layers, attention+MLP biases",
+                        "lemon",
+                        lb,
+                        LLAMA,
+                        op(lemon, "hidden=24,layers=3", 0),
+                        null));
+        out.add(
+                c(
+                        "identity-depth 2→4, attention+MLP biases",
+                        "identity-depth",
+                        lb,
+                        LLAMA,
+                        op(id, "layers=4", 0),
+                        null));
+        out.add(
+                c(
+                        "hyperclone ×2, head_dim 8 ≠ 16/4, bare names",
+                        "hyperclone",
+                        lh,
+                        llamaBare,
+                        op(hc, "", 2),
+                        null));
+        out.add(
+                c(
+                        "lemon 16→24, heads 4→8, head_dim 8 ≠ 16/4, 2→3 layers",
+                        "lemon",
+                        lh,
+                        LLAMA,
+                        op(lemon, "hidden=24,heads=8,kv_heads=4,layers=3", 0),
+                        null));
+        out.add(
+                c(
+                        "hyperclone ×2, gamma/beta names, bare",
+                        "hyperclone",
+                        b,
+                        bertLegacy,
+                        op(hc, "", 2),
+                        null));
+        out.add(
+                c(
+                        "lemon 16→32 (×2), gamma/beta names, bare",
+                        "lemon",
+                        b,
+                        bertLegacy,
+                        op(lemon, "hidden=32", 0),
+                        null));
         // Depth
-        out.add(c("identity-depth 2→5", "identity-depth", g, GPT2_BARE, op(id, "layers=5", 0), "identity-depth-gpt2-L5"));
-        out.add(c("identity-depth 2→5", "identity-depth", lu, LLAMA, op(id, "layers=5", 0), "identity-depth-llama-L5"));
+        out.add(
+                c(
+                        "identity-depth 2→5",
+                        "identity-depth",
+                        g,
+                        GPT2_BARE,
+                        op(id, "layers=5", 0),
+                        "identity-depth-gpt2-L5"));
+        out.add(
+                c(
+                        "identity-depth 2→5",
+                        "identity-depth",
+                        lu,
+                        LLAMA,
+                        op(id, "layers=5", 0),
+                        "identity-depth-llama-L5"));
         out.add(c("identity-depth 2→4", "identity-depth", q, LLAMA, op(id, "layers=4", 0), null));
-        out.add(c("identity-depth 2→5", "identity-depth", b, BERT_MLM, op(id, "layers=5", 0), "identity-depth-bert-L5"));
+        out.add(
+                c(
+                        "identity-depth 2→5",
+                        "identity-depth",
+                        b,
+                        BERT_MLM,
+                        op(id, "layers=5", 0),
+                        "identity-depth-bert-L5"));
         out.add(c("stack 2→5", "stack", g, GPT2_BARE, op(stack, "layers=5", 0), "stack-gpt2-L5"));
         out.add(c("stack 2→5", "stack", lu, LLAMA, op(stack, "layers=5", 0), "stack-llama-L5"));
         out.add(c("stack 2→5", "stack", b, BERT_MLM, op(stack, "layers=5", 0), "stack-bert-L5"));
         // GPT-2 scores ÷(layer+1): a block that moves to another index needs its queries rescaled
         ArchSpec gs = scaledByLayer(g);
-        out.add(c("hyperclone ×2, scores ÷(layer+1)", "hyperclone", gs, GPT2_BARE, op(hc, "", 2), null));
-        out.add(c("lemon 16→32, 2→4 layers, scores ÷(layer+1)", "lemon", gs, GPT2_BARE, op(lemon, "hidden=32,layers=4", 0), null));
-        out.add(c("identity-depth 2→5, scores ÷(layer+1)", "identity-depth", gs, GPT2_BARE, op(id, "layers=5", 0), null));
-        out.add(c("stack 2→5, scores ÷(layer+1)", "stack", gs, GPT2_BARE, op(stack, "layers=5", 0), null));
+        out.add(
+                c(
+                        "hyperclone ×2, scores ÷(layer+1)",
+                        "hyperclone",
+                        gs,
+                        GPT2_BARE,
+                        op(hc, "", 2),
+                        null));
+        out.add(
+                c(
+                        "lemon 16→32, 2→4 layers, scores ÷(layer+1)",
+                        "lemon",
+                        gs,
+                        GPT2_BARE,
+                        op(lemon, "hidden=32,layers=4", 0),
+                        null));
+        out.add(
+                c(
+                        "identity-depth 2→5, scores ÷(layer+1)",
+                        "identity-depth",
+                        gs,
+                        GPT2_BARE,
+                        op(id, "layers=5", 0),
+                        null));
+        out.add(
+                c(
+                        "stack 2→5, scores ÷(layer+1)",
+                        "stack",
+                        gs,
+                        GPT2_BARE,
+                        op(stack, "layers=5", 0),
+                        null));
         // Copy and pad
-        out.add(c("pad zeros 16→24", "pad", g, GPT2_BARE, op(pad, "hidden=24", 0), "pad-zeros-gpt2-16to24"));
+        out.add(
+                c(
+                        "pad zeros 16→24",
+                        "pad",
+                        g,
+                        GPT2_BARE,
+                        op(pad, "hidden=24", 0),
+                        "pad-zeros-gpt2-16to24"));
         out.add(c("pad small 16→24", "pad", g, GPT2_BARE, op(pad, "hidden=24", 0, small), null));
-        out.add(c("pad zeros 16→24", "pad", lu, LLAMA, op(pad, "hidden=24", 0), "pad-zeros-llama-16to24"));
+        out.add(
+                c(
+                        "pad zeros 16→24",
+                        "pad",
+                        lu,
+                        LLAMA,
+                        op(pad, "hidden=24", 0),
+                        "pad-zeros-llama-16to24"));
         out.add(c("pad small 16→24", "pad", lu, LLAMA, op(pad, "hidden=24", 0, small), null));
-        out.add(c("pad zeros 16→24", "pad", b, BERT_MLM, op(pad, "hidden=24", 0), "pad-zeros-bert-16to24"));
+        out.add(
+                c(
+                        "pad zeros 16→24",
+                        "pad",
+                        b,
+                        BERT_MLM,
+                        op(pad, "hidden=24", 0),
+                        "pad-zeros-bert-16to24"));
         out.add(c("pad small 16→24", "pad", b, BERT_MLM, op(pad, "hidden=24", 0, small), null));
         // Unshare
         out.add(
@@ -523,7 +721,10 @@ class FunctionPreservationTest {
                         ALBERT_MLM,
                         (a, t) ->
                                 Unsharing.planAlbert(
-                                        a.numLayers(), a.numLayerGroups(), t, GrowthOptions.defaults()),
+                                        a.numLayers(),
+                                        a.numLayerGroups(),
+                                        t,
+                                        GrowthOptions.defaults()),
                         List.of(),
                         null));
         return out;
@@ -544,7 +745,8 @@ class FunctionPreservationTest {
         try {
             MapTensorSource function =
                     MapTensorSource.random(k.arch(), k.variant(), SEED, 0.2, 0.2, 0.1);
-            MapTensorSource stored = MapTensorSource.random(k.arch(), k.variant(), SEED, 0.2, 0.2, 0.1);
+            MapTensorSource stored =
+                    MapTensorSource.random(k.arch(), k.variant(), SEED, 0.2, 0.2, 0.1);
             shareLayers(function, stored, k.sharedLayers());
             GrowthPlan plan = k.planner().plan(k.arch(), stored.tensors());
             Fixtures.InMemorySink sink = Fixtures.grow(plan, stored);
@@ -552,7 +754,8 @@ class FunctionPreservationTest {
             for (TensorInfo t : plan.targetTensors()) {
                 grown.put(t.name(), sink.written.get(t.name()), t.shape());
             }
-            ArchSpec target = plan.target() != null ? plan.target() : unsharedAlbert(k.arch(), plan);
+            ArchSpec target =
+                    plan.target() != null ? plan.target() : unsharedAlbert(k.arch(), plan);
             ModelInput probes = probes(k.arch());
             boolean exact = plan.exactness().exact();
             try (TransformerModel a = TransformerModel.of(k.arch(), function);
@@ -678,16 +881,17 @@ class FunctionPreservationTest {
     }
 
     /**
-     * GPT-2 with {@code scale_attn_by_inverse_layer_idx} divides block {@code l}'s scores by
-     * {@code l + 1}: identity-depth 2→5 moves source block 1 to index 2, so its queries (the first
-     * third of {@code c_attn}) are multiplied by 3/2 and its keys and values are not; unsharing
-     * moves nothing.
+     * GPT-2 with {@code scale_attn_by_inverse_layer_idx} divides block {@code l}'s scores by {@code
+     * l + 1}: identity-depth 2→5 moves source block 1 to index 2, so its queries (the first third
+     * of {@code c_attn}) are multiplied by 3/2 and its keys and values are not; unsharing moves
+     * nothing.
      */
     @Test
     void movedGpt2BlocksKeepTheirScoresUnderInverseLayerScaling() throws IOException {
         ArchSpec a = scaledByLayer(gpt2(16, 2, 4));
         MapTensorSource source = MapTensorSource.random(a, GPT2_BARE, SEED);
-        GrowthPlan plan = op(GrowthOperator.IDENTITY_DEPTH, "layers=5", 0).plan(a, source.tensors());
+        GrowthPlan plan =
+                op(GrowthOperator.IDENTITY_DEPTH, "layers=5", 0).plan(a, source.tensors());
         assertThat(plan.notes())
                 .anyMatch(n -> n.contains("queries of moved blocks [1, 2, 3, 4] rescaled"));
         Map<String, float[]> g = Fixtures.grow(plan, source).written;
@@ -738,7 +942,11 @@ class FunctionPreservationTest {
     }
 
     private static void assertLogits(
-            ArchSpec arch, Fixtures.InMemorySource tensors, int[][] tokens, double[] want, String what)
+            ArchSpec arch,
+            Fixtures.InMemorySource tensors,
+            int[][] tokens,
+            double[] want,
+            String what)
             throws IOException {
         try (TransformerModel model = TransformerModel.of(arch, tensors);
                 ModelOutput out = model.forward(tokens)) {
@@ -874,5 +1082,4 @@ class FunctionPreservationTest {
         }
         return out;
     }
-
 }
