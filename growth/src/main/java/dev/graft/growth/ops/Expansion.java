@@ -33,11 +33,29 @@ final class Expansion {
         CANCEL_OUTPUT
     }
 
-    /** The layer map: target block {@code t} comes from source block {@code sourceLayer[t]}. */
-    record Depth(int[] sourceLayer, BlockKind[] kind) {
+    /**
+     * The layer map: target block {@code t} comes from source block {@code sourceLayer[t]}, which
+     * ran at index {@code sourcePosition[t]} in the source (its own index, except for layers that
+     * borrowed a shared layer's weights).
+     */
+    record Depth(int[] sourceLayer, BlockKind[] kind, int[] sourcePosition) {
         Depth {
             sourceLayer = sourceLayer.clone();
             kind = kind.clone();
+            sourcePosition = sourcePosition.clone();
+        }
+
+        Depth(int[] sourceLayer, BlockKind[] kind) {
+            this(sourceLayer, kind, sourceLayer);
+        }
+
+        /** The same map for blocks that keep their index (unsharing: same positions, own copy). */
+        Depth positionsKept() {
+            int[] p = new int[sourceLayer.length];
+            for (int t = 0; t < p.length; t++) {
+                p[t] = t;
+            }
+            return new Depth(sourceLayer, kind, p);
         }
 
         static Depth identity(int layers) {
@@ -208,6 +226,7 @@ final class Expansion {
         String prefix = variant.prefix();
         List<TensorMapping> out = new ArrayList<>();
         List<String> aliasesSkipped = new ArrayList<>();
+        List<Integer> scaledQueries = new ArrayList<>();
         for (ExpectedTensor e : TensorLayout.expected(target, variant)) {
             if (!e.isRequired()) {
                 if (sourceTensors.containsKey(e.name())) {
@@ -224,10 +243,12 @@ final class Expansion {
             BlockKind kind = BlockKind.COPY;
             String rolePart = local;
             Width w = outside;
+            int targetLayer = -1;
             Matcher m = LAYER.matcher(local);
             if (!bertHead && m.matches()) {
                 int t = Integer.parseInt(m.group(2));
                 w = layerWidth.apply(t);
+                targetLayer = t;
                 int s = depth.sourceLayer()[t];
                 kind = depth.kind()[t];
                 sourceName = prefix + m.group(1) + "." + s + "." + m.group(3);
@@ -257,6 +278,22 @@ final class Expansion {
             if (isIdentity(rule)) {
                 rule = TensorRule.copy();
             }
+            if (targetLayer >= 0
+                    && source.family() == Family.GPT2
+                    && source.extraFlag("scale_attn_by_inverse_layer_idx")
+                    && depth.sourcePosition()[targetLayer] != targetLayer
+                    && rolePart.startsWith("layer.attn.c_attn.")) {
+                // Block l's scores are divided by l + 1: a block moved from index s to t keeps
+                // its scores when its queries (the first third of c_attn) are multiplied by
+                // (t + 1)/(s + 1).
+                int s = depth.sourcePosition()[targetLayer];
+                rule =
+                        TensorRule.scaledLeading(
+                                rule, qkv.size(), q.size(), (targetLayer + 1.0) / (s + 1.0));
+                if (!scaledQueries.contains(targetLayer)) {
+                    scaledQueries.add(targetLayer);
+                }
+            }
             TensorInfo src = null;
             if (rule.readsSource()) {
                 src = sourceTensors.get(sourceName);
@@ -272,6 +309,12 @@ final class Expansion {
             TensorInfo targetInfo =
                     new TensorInfo(e.name(), src != null ? src.dtype() : target.dtype(), e.shape());
             out.add(new TensorMapping(targetInfo, src, rule));
+        }
+        if (!scaledQueries.isEmpty()) {
+            notes.add(
+                    "scale_attn_by_inverse_layer_idx: queries of moved blocks "
+                            + scaledQueries
+                            + " rescaled by (new index + 1)/(source index + 1)");
         }
         if (!aliasesSkipped.isEmpty()) {
             notes.add(

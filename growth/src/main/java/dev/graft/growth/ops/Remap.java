@@ -266,7 +266,6 @@ public record Remap(
             float[] g, int r, int cs, Fill cf, FanIn f, long seed, double rms) {
         int c = cols.size();
         int[] co = cols.origin();
-        int[] k = cols.copyIndices();
         int[] m = cols.copyCounts();
         long fillSeed = Hashing.key(seed, -11);
         float[] out = new float[Math.multiplyExact(r, c)];
@@ -285,6 +284,7 @@ public record Remap(
             }
             return out;
         }
+        int[][] copies = copiesOf(co, cs);
         FanIn fan = f;
         rows(r, (long) r * c)
                 .forEach(
@@ -292,17 +292,23 @@ public record Remap(
                             int gb = i * cs;
                             int ob = i * c;
                             for (int j = 0; j < c; j++) {
-                                int s = co[j];
-                                out[ob + j] =
-                                        s == AxisMap.NEW
-                                                ? fill(cf, fillSeed, i, j)
-                                                : share(
-                                                        fan,
-                                                        g[gb + s],
-                                                        Hashing.key(seed, i, s),
-                                                        k[j],
-                                                        m[s],
-                                                        rms);
+                                if (co[j] == AxisMap.NEW) {
+                                    out[ob + j] = fill(cf, fillSeed, i, j);
+                                }
+                            }
+                            // The pair key of (row i, input s) is key(seed, i, s); the row's part
+                            // is hashed once, and each weight's draws once for all its copies.
+                            long rowKey = Hashing.key(seed, i);
+                            for (int s = 0; s < cs; s++) {
+                                shareInto(
+                                        fan,
+                                        g[gb + s],
+                                        Hashing.key(rowKey, s),
+                                        copies[s],
+                                        out,
+                                        ob,
+                                        1,
+                                        rms);
                             }
                         });
         return out;
@@ -313,41 +319,132 @@ public record Remap(
             float[] g, int rs, int c, Fill rf, FanIn f, long seed, double rms) {
         int r = rows.size();
         int[] ro = rows.origin();
-        int[] k = rows.copyIndices();
         int[] m = rows.copyCounts();
         long fillSeed = Hashing.key(seed, -11);
         float[] out = new float[Math.multiplyExact(r, c)];
-        rows(r, (long) r * c)
-                .forEach(
-                        i -> {
-                            int s = ro[i];
-                            int ob = i * c;
-                            if (s == AxisMap.NEW) {
-                                for (int j = 0; j < c; j++) {
-                                    out[ob + j] = fill(rf, fillSeed, i, j);
+        for (int i = 0; i < r; i++) {
+            if (ro[i] == AxisMap.NEW) {
+                int ob = i * c;
+                for (int j = 0; j < c; j++) {
+                    out[ob + j] = fill(rf, fillSeed, i, j);
+                }
+            }
+        }
+        if (f instanceof FanIn.Equal || f instanceof FanIn.Copy) {
+            rows(r, (long) r * c)
+                    .forEach(
+                            i -> {
+                                int s = ro[i];
+                                if (s == AxisMap.NEW) {
+                                    return;
                                 }
-                                return;
-                            }
-                            int gb = s * c;
-                            if (f instanceof FanIn.Equal || f instanceof FanIn.Copy) {
+                                int gb = s * c;
+                                int ob = i * c;
                                 float div = f instanceof FanIn.Copy ? 1 : m[s];
                                 for (int j = 0; j < c; j++) {
                                     out[ob + j] = g[gb + j] / div;
                                 }
-                            } else {
-                                for (int j = 0; j < c; j++) {
-                                    out[ob + j] =
-                                            share(
-                                                    f,
-                                                    g[gb + j],
-                                                    Hashing.key(seed, j, s),
-                                                    k[i],
-                                                    m[s],
-                                                    rms);
-                                }
+                            });
+            return out;
+        }
+        // One pass per source input row writes all its copies: each weight's draws are made once.
+        // The pair key of (output j, input s) is key(seed, j, s); the column parts are hashed once.
+        int[][] copies = copiesOf(ro, rs);
+        long[] colKeys = new long[c];
+        for (int j = 0; j < c; j++) {
+            colKeys[j] = Hashing.key(seed, j);
+        }
+        rows(rs, (long) r * c)
+                .forEach(
+                        s -> {
+                            int gb = s * c;
+                            int[] targets = copies[s];
+                            for (int j = 0; j < c; j++) {
+                                shareInto(
+                                        f,
+                                        g[gb + j],
+                                        Hashing.key(colKeys[j], s),
+                                        targets,
+                                        out,
+                                        j,
+                                        c,
+                                        rms);
                             }
                         });
         return out;
+    }
+
+    /** For each source index, the target indices that copy it, in copy order (0, 1, …). */
+    static int[][] copiesOf(int[] origin, int sourceSize) {
+        int[] count = new int[sourceSize];
+        for (int o : origin) {
+            if (o != AxisMap.NEW) {
+                count[o]++;
+            }
+        }
+        int[][] copies = new int[sourceSize][];
+        for (int s = 0; s < sourceSize; s++) {
+            copies[s] = new int[count[s]];
+            count[s] = 0;
+        }
+        for (int t = 0; t < origin.length; t++) {
+            int o = origin[t];
+            if (o != AxisMap.NEW) {
+                copies[o][count[o]++] = t;
+            }
+        }
+        return copies;
+    }
+
+    /**
+     * Writes every copy's share of weight {@code w}: copy {@code k} goes to {@code out[base +
+     * targets[k]·stride]}. The same values as {@link #share} for each {@code k}, with the random
+     * draws made once per weight instead of once per copy.
+     */
+    static void shareInto(
+            FanIn f,
+            float w,
+            long pairKey,
+            int[] targets,
+            float[] out,
+            int base,
+            int stride,
+            double rms) {
+        int m = targets.length;
+        boolean split = f instanceof FanIn.RandomSplit;
+        if (m < 2 || !(split || f instanceof FanIn.Cancel)) {
+            for (int k = 0; k < m; k++) {
+                out[base + targets[k] * stride] = share(f, w, pairKey, k, m, rms);
+            }
+            return;
+        }
+        if (m == 2) {
+            double centred = Hashing.uniform(pairKey) * 0.5;
+            if (split) {
+                double spread = ((FanIn.RandomSplit) f).spread();
+                out[base + targets[0] * stride] = (float) (w * (1 + spread * centred) / 2);
+                out[base + targets[1] * stride] = (float) (w * (1 + spread * -centred) / 2);
+            } else {
+                double a = ((FanIn.Cancel) f).std() * Math.sqrt(3);
+                out[base + targets[0] * stride] = (float) (a * centred);
+                out[base + targets[1] * stride] = (float) (a * -centred);
+            }
+            return;
+        }
+        double[] u = new double[m];
+        double sum = 0;
+        for (int q = 0; q < m; q++) {
+            u[q] = Hashing.uniform(Hashing.key(pairKey, q));
+            sum += u[q];
+        }
+        double mean = sum / m;
+        for (int k = 0; k < m; k++) {
+            double centred = u[k] - mean;
+            out[base + targets[k] * stride] =
+                    split
+                            ? (float) (w * (1 + ((FanIn.RandomSplit) f).spread() * centred) / m)
+                            : (float) (((FanIn.Cancel) f).std() * Math.sqrt(3) * centred);
+        }
     }
 
     /**

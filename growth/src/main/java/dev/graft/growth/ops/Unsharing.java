@@ -122,7 +122,8 @@ public final class Unsharing {
             layers.add(first[l]);
             kinds.add(Expansion.BlockKind.COPY);
         }
-        Expansion.Depth depth = Expansion.Depth.of(layers, kinds);
+        // Every layer keeps its index: a shared layer already ran at its own position.
+        Expansion.Depth depth = Expansion.Depth.of(layers, kinds).positionsKept();
         notes.add(depth.describe());
         List<TensorMapping> mappings =
                 Expansion.mappings(

@@ -52,6 +52,20 @@ public final class MapTensorSource implements TensorSource {
      * with standard deviation 0.2.
      */
     public static MapTensorSource random(ArchSpec arch, LayoutVariant variant, long seed) {
+        return random(arch, variant, seed, 0.2, 0.1, 0.2);
+    }
+
+    /**
+     * Every parameter of {@code arch} in {@code variant}: norm gains {@code 1 + N(0, gainStd²)},
+     * biases (norm biases included) {@code N(0, biasStd²)}, other weights {@code N(0, std²)}.
+     */
+    public static MapTensorSource random(
+            ArchSpec arch,
+            LayoutVariant variant,
+            long seed,
+            double std,
+            double gainStd,
+            double biasStd) {
         SplittableRandom random = new SplittableRandom(seed);
         MapTensorSource s = new MapTensorSource();
         for (ExpectedTensor t : TensorLayout.expected(arch, variant)) {
@@ -62,10 +76,11 @@ public final class MapTensorSource implements TensorSource {
             boolean gain =
                     t.name()
                             .matches(
-                                    ".*(ln_\\d|ln_f|LayerNorm|layernorm|layer_norm|norm)\\.weight");
+                                    ".*(ln_\\d|ln_f|LayerNorm|layernorm|layer_norm|norm)\\.(weight|gamma)");
+            boolean bias = t.name().endsWith("bias") || t.name().endsWith("beta");
             for (int i = 0; i < v.length; i++) {
                 double g = gaussian(random);
-                v[i] = (float) (gain ? 1 + 0.1 * g : 0.2 * g);
+                v[i] = (float) (gain ? 1 + gainStd * g : (bias ? biasStd : std) * g);
             }
             s.put(t.name(), v, t.shape());
         }
