@@ -229,7 +229,11 @@ class TriggerJobExactlyOnceITCase {
                             .setRunId(commanded)
                             .setCommandId("c-" + s)
                             .setAction(CommandAction.GROW)
-                            .setTargetArch(null)
+                            // The command names its target: the run's CheckpointSaved (and so its
+                            // architecture) is on another topic and may be read after the
+                            // command, and a command without a target would then carry factors
+                            // instead (RunTriggerTest covers that path deterministically).
+                            .setTargetArch(saved(commanded, 0, 1536, 24).getArch())
                             .setOperator(null)
                             .setWallTimeMs(BASE_MS)
                             .setIssuedBy("alice")
