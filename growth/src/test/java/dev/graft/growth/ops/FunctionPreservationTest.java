@@ -995,9 +995,10 @@ class FunctionPreservationTest {
     }
 
     /**
-     * Rows, columns and verdicts must match exactly; numbers to their printed two digits, except
-     * exact rows, whose F32 rounding residue (~1e-7) may differ by a factor of 10 between BLAS
-     * builds.
+     * Rows, columns and verdicts must match exactly; numbers within one unit of their last printed
+     * digit (they are printed to two digits, and another BLAS build may round the last one the
+     * other way), except the |Δlogit| of exact rows, F32 rounding residue (~1e-7), which may differ
+     * by a factor of 10.
      */
     static boolean sameTable(String documented, String measured) {
         String[] a = documented.split("\n");
@@ -1015,10 +1016,7 @@ class FunctionPreservationTest {
             for (int j = 0; j < x.length; j++) {
                 String u = x[j].trim();
                 String w = y[j].trim();
-                if (u.equals(w)) {
-                    continue;
-                }
-                if (!exactRow || !closeWithin10x(u, w)) {
+                if (!u.equals(w) && !close(u, w, exactRow ? 10 : 1.12)) {
                     return false;
                 }
             }
@@ -1026,11 +1024,11 @@ class FunctionPreservationTest {
         return true;
     }
 
-    private static boolean closeWithin10x(String u, String w) {
+    private static boolean close(String u, String w, double factor) {
         try {
             double p = Double.parseDouble(u);
             double q = Double.parseDouble(w);
-            return p > 0 && q > 0 && p / q <= 10 && q / p <= 10;
+            return p > 0 && q > 0 && p / q <= factor && q / p <= factor;
         } catch (NumberFormatException e) {
             return false;
         }
