@@ -43,15 +43,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * random model is grown by the operator, both run through {@link TransformerModel} on the same
  * seeded probes (encoders with token types and padding), and {@link Verifier} measures the logits.
  * A plan that says it is exact ({@link Exactness}) must pass {@link Claim#exact()} (relative
- * |Δlogit| ≤ 1e-4, F32 rounding level); an approximate one is only measured (and must be finite).
+ * |Δlogit| ≤ 1e-4, F32 rounding level); an approximate one is only measured: it must be finite, and
+ * above 1e-4 (an approximate plan that preserved the function would undersell itself).
  *
  * <p>The random sources have non-trivial norm gains ({@code 1 + N(0, 0.2²)}) and biases ({@code
  * N(0, 0.1²)}) everywhere, so a rule that forgets to tile, rescale or zero a norm parameter or a
  * bias shows. The measured table in {@code docs/operators.md} is generated from these cases:
  *
  * <pre>
- * mvn -pl growth -am verify -Dtest=FunctionPreservationTest -Dgraft.docs.write=true \
- *     -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -o -q -pl growth -am verify -Dspotless.check.skip=true -Dtest=FunctionPreservationTest \
+ *     -Dsurefire.failIfNoSpecifiedTests=false -Dgraft.docs.write=true
  * </pre>
  *
  * <p>Without {@code graft.docs.write} the test checks that the table is current.
