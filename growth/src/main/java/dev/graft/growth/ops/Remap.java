@@ -205,7 +205,8 @@ public record Remap(
         int[] co = cols == null ? new int[] {0} : cols.origin();
         float[] colMeans = null;
         float[] rowMeans = null;
-        if (rowOut && rf instanceof Fill.Mean) {
+        // Means are needed only where an axis has new indices (LEMON's residue channels).
+        if (rowOut && rf instanceof Fill.Mean && rows.newCount() > 0) {
             colMeans = new float[cs];
             double[] acc = new double[cs];
             for (int r = 0; r < rs; r++) {
@@ -217,7 +218,7 @@ public record Remap(
                 colMeans[c] = (float) (acc[c] / rs * sc);
             }
         }
-        if (colOut && cols != null && cf instanceof Fill.Mean) {
+        if (colOut && cols != null && cf instanceof Fill.Mean && cols.newCount() > 0) {
             rowMeans = new float[rs];
             for (int r = 0; r < rs; r++) {
                 double acc = 0;

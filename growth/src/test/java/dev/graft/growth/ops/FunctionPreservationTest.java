@@ -43,15 +43,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * random model is grown by the operator, both run through {@link TransformerModel} on the same
  * seeded probes (encoders with token types and padding), and {@link Verifier} measures the logits.
  * A plan that says it is exact ({@link Exactness}) must pass {@link Claim#exact()} (relative
- * |Δlogit| ≤ 1e-4, F32 rounding level); an approximate one is only measured (and must be finite).
+ * |Δlogit| ≤ 1e-4, F32 rounding level); an approximate one is only measured: it must be finite, and
+ * above 1e-4 (an approximate plan that preserved the function would undersell itself).
  *
  * <p>The random sources have non-trivial norm gains ({@code 1 + N(0, 0.2²)}) and biases ({@code
  * N(0, 0.1²)}) everywhere, so a rule that forgets to tile, rescale or zero a norm parameter or a
  * bias shows. The measured table in {@code docs/operators.md} is generated from these cases:
  *
  * <pre>
- * mvn -pl growth -am verify -Dtest=FunctionPreservationTest -Dgraft.docs.write=true \
- *     -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -o -q -pl growth -am verify -Dspotless.check.skip=true -Dtest=FunctionPreservationTest \
+ *     -Dsurefire.failIfNoSpecifiedTests=false -Dgraft.docs.write=true
  * </pre>
  *
  * <p>Without {@code graft.docs.write} the test checks that the table is current.
@@ -971,6 +972,9 @@ class FunctionPreservationTest {
         for (Case k : cases()) {
             rows.add(measure(k));
         }
+        List<String> order =
+                List.of("hyperclone", "lemon", "identity-depth", "stack", "pad", "unshare");
+        rows.sort(java.util.Comparator.comparingInt(r -> order.indexOf(r.c().operator())));
         String table = table(rows, numpyReference());
         String doc = Files.readString(DOCS, StandardCharsets.UTF_8);
         int begin = doc.indexOf(BEGIN);
@@ -995,9 +999,10 @@ class FunctionPreservationTest {
     }
 
     /**
-     * Rows, columns and verdicts must match exactly; numbers to their printed two digits, except
-     * exact rows, whose F32 rounding residue (~1e-7) may differ by a factor of 10 between BLAS
-     * builds.
+     * Rows, columns and verdicts must match exactly; numbers within one unit of their last printed
+     * digit (they are printed to two digits, and another BLAS build may round the last one the
+     * other way), except the |Δlogit| of exact rows, F32 rounding residue (~1e-7), which may differ
+     * by a factor of 10.
      */
     static boolean sameTable(String documented, String measured) {
         String[] a = documented.split("\n");
@@ -1015,10 +1020,7 @@ class FunctionPreservationTest {
             for (int j = 0; j < x.length; j++) {
                 String u = x[j].trim();
                 String w = y[j].trim();
-                if (u.equals(w)) {
-                    continue;
-                }
-                if (!exactRow || !closeWithin10x(u, w)) {
+                if (!u.equals(w) && !close(u, w, exactRow ? 10 : 1.12)) {
                     return false;
                 }
             }
@@ -1026,11 +1028,11 @@ class FunctionPreservationTest {
         return true;
     }
 
-    private static boolean closeWithin10x(String u, String w) {
+    private static boolean close(String u, String w, double factor) {
         try {
             double p = Double.parseDouble(u);
             double q = Double.parseDouble(w);
-            return p > 0 && q > 0 && p / q <= 10 && q / p <= 10;
+            return p > 0 && q > 0 && p / q <= factor && q / p <= factor;
         } catch (NumberFormatException e) {
             return false;
         }
