@@ -8,7 +8,6 @@ import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.growth.detect.DetectionMode;
 import dev.graft.growth.detect.RunDetection;
 import dev.graft.growth.detect.RunDetector;
-import dev.graft.growth.detect.RunDetectorRule;
 import dev.graft.growth.detect.RunDetectorState;
 import dev.graft.growth.detect.SequencerState;
 import dev.graft.growth.detect.StepSequencer;
@@ -41,7 +40,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -90,7 +88,10 @@ final class TriggerBench implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "2", description = "Job parallelism.")
     int parallelism;
 
-    @Option(names = "--repeat", defaultValue = "3", description = "Job rounds (each: pass, trigger).")
+    @Option(
+            names = "--repeat",
+            defaultValue = "3",
+            description = "Job rounds (each: pass, trigger).")
     int repeat;
 
     @Option(
@@ -173,7 +174,8 @@ final class TriggerBench implements Callable<Integer> {
                 StepSequencer.Result s = sequencer.offer(sequences[r], step, step, loss, 0);
                 sequences[r] = s.state();
                 for (var p : s.released()) {
-                    RunDetection d = detector.evaluate(states[r], p.step(), p.wallTimeMillis(), p.value());
+                    RunDetection d =
+                            detector.evaluate(states[r], p.step(), p.wallTimeMillis(), p.value());
                     states[r] = d.state();
                     if (d.growth().isPresent()) {
                         fired++;
@@ -288,7 +290,8 @@ final class TriggerBench implements Callable<Integer> {
             String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 6);
             long t0 = System.nanoTime();
             try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
-                TopicCodec<TrainingMetric> codec = TopicCodec.of("graft.metrics", TrainingMetric.class);
+                TopicCodec<TrainingMetric> codec =
+                        TopicCodec.of("graft.metrics", TrainingMetric.class);
                 for (int step = 1; step <= steps; step++) {
                     for (int r = 0; r < runs; r++) {
                         String run = prefix + "-" + r;
@@ -296,7 +299,12 @@ final class TriggerBench implements Callable<Integer> {
                                 new ProducerRecord<>(
                                         "graft.metrics",
                                         run.getBytes(StandardCharsets.UTF_8),
-                                        codec.encode(metric(run, step, System.currentTimeMillis()))));
+                                        codec.encode(
+                                                metric(
+                                                        run,
+                                                        step,
+                                                        System.currentTimeMillis(),
+                                                        false))));
                     }
                 }
                 producer.flush();
@@ -310,7 +318,10 @@ final class TriggerBench implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9);
             out.flush();
             GraftSettings settings =
-                    settings(Map.of(GraftOptions.KAFKA_BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers()));
+                    settings(
+                            Map.of(
+                                    GraftOptions.KAFKA_BOOTSTRAP_SERVERS.key(),
+                                    kafka.bootstrapServers()));
             for (int round = 0; round < repeat; round++) {
                 double pass = consumeAll(kafka, topics, settings, "pass-" + round, false, total);
                 double trig = consumeAll(kafka, topics, settings, "trigger-" + round, true, total);
@@ -347,7 +358,9 @@ final class TriggerBench implements Callable<Integer> {
         try {
             conf.set(
                     org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-                    java.nio.file.Files.createTempDirectory("graft-bench-checkpoints").toUri().toString());
+                    java.nio.file.Files.createTempDirectory("graft-bench-checkpoints")
+                            .toUri()
+                            .toString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -356,7 +369,8 @@ final class TriggerBench implements Callable<Integer> {
         return env;
     }
 
-    private TriggerJob job(GraftSettings settings, TopicCatalog topics, String id, boolean trigger) {
+    private TriggerJob job(
+            GraftSettings settings, TopicCatalog topics, String id, boolean trigger) {
         GraftTopology topology = new GraftTopology(settings, topics);
         TriggerJob job =
                 new TriggerJob(
@@ -403,7 +417,9 @@ final class TriggerBench implements Callable<Integer> {
         }
     }
 
-    /** Live: metrics produced at a steady rate, every run plateauing; produce → committed decision. */
+    /**
+     * Live: metrics produced at a steady rate, every run plateauing; produce → committed decision.
+     */
     private void latency(EmbeddedKafka kafka, TopicCatalog topics, GraftSettings settings)
             throws Exception {
         String id = "bench-latency-" + UUID.randomUUID().toString().substring(0, 6);
@@ -432,7 +448,12 @@ final class TriggerBench implements Callable<Integer> {
                             new ProducerRecord<>(
                                     "graft.metrics",
                                     run.getBytes(StandardCharsets.UTF_8),
-                                    codec.encode(metric(run, ++stepOf[r], System.currentTimeMillis()))));
+                                    codec.encode(
+                                            metric(
+                                                    run,
+                                                    ++stepOf[r],
+                                                    System.currentTimeMillis(),
+                                                    true))));
                 }
                 drain(consumer, decisions, prefix, latencies, Duration.ofMillis(5));
             }
@@ -474,7 +495,13 @@ final class TriggerBench implements Callable<Integer> {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
             long now = System.currentTimeMillis();
             Decoded<GrowthDecision> d =
-                    codec.decode(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
+                    codec.decode(
+                            r.topic(),
+                            r.partition(),
+                            r.offset(),
+                            r.timestamp(),
+                            r.key(),
+                            r.value());
             if (d instanceof Decoded.Valid<GrowthDecision> v
                     && v.value().getRunId().startsWith(prefix)) {
                 latencies.add(now - v.value().getWallTimeMs());
@@ -482,14 +509,21 @@ final class TriggerBench implements Callable<Integer> {
         }
     }
 
-    /** A loss that falls for 10 steps, then stays flat: with patience 5 it fires at step 16. */
-    private static TrainingMetric metric(String run, long step, long wallTimeMs) {
+    /**
+     * With {@code plateau}, a loss that falls for 10 steps, then stays flat: with patience 5 it
+     * fires at step 16. Without, a loss that keeps improving (the throughput phase's steady state:
+     * metrics that decide nothing, which is nearly all of them in a real fleet).
+     */
+    private static TrainingMetric metric(String run, long step, long wallTimeMs, boolean plateau) {
         return TrainingMetric.newBuilder()
                 .setRunId(run)
                 .setGeneration(0)
                 .setStep(step)
                 .setWallTimeMs(wallTimeMs)
-                .setMetrics(Map.of("loss", 3.0 - 0.1 * Math.min(step, 10)))
+                .setMetrics(
+                        Map.of(
+                                "loss",
+                                plateau ? 3.0 - 0.1 * Math.min(step, 10) : 3.0 - 0.001 * step))
                 .setSplit("train")
                 .setTokensSeen(null)
                 .setSource("bench")
@@ -499,14 +533,19 @@ final class TriggerBench implements Callable<Integer> {
     private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
         return new KafkaProducer<>(
                 Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                        ProducerConfig.LINGER_MS_CONFIG, 5,
-                        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5,
+                        ProducerConfig.BATCH_SIZE_CONFIG,
+                        256 * 1024,
                         // Throughput only: the count comes from the topic's end offsets, so a
                         // retried batch cannot skew it (the idempotent producer stalled the
                         // embedded broker on this 2-core machine).
-                        ProducerConfig.ACKS_CONFIG, "1",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false),
+                        ProducerConfig.ACKS_CONFIG,
+                        "1",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        false),
                 new ByteArraySerializer(),
                 new ByteArraySerializer());
     }
@@ -521,7 +560,9 @@ final class TriggerBench implements Callable<Integer> {
                     consumer.partitionsFor(topic).stream()
                             .map(p -> new TopicPartition(topic, p.partition()))
                             .toList();
-            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+            return consumer.endOffsets(partitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
         }
     }
 
@@ -529,9 +570,12 @@ final class TriggerBench implements Callable<Integer> {
         KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(
                         Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                kafka.bootstrapServers(),
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed",
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer());
         List<TopicPartition> partitions =

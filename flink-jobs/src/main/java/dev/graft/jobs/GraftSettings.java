@@ -229,8 +229,10 @@ public record GraftSettings(
             problems.add(
                     problem(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, reorderRecords, "0..10000"));
         }
-        Duration reorderDelay = nonNegativeDuration(conf, GraftOptions.TRIGGER_REORDER_MAX_DELAY, problems);
-        Duration checkpointWait = nonNegativeDuration(conf, GraftOptions.TRIGGER_CHECKPOINT_WAIT, problems);
+        Duration reorderDelay =
+                nonNegativeDuration(conf, GraftOptions.TRIGGER_REORDER_MAX_DELAY, problems);
+        Duration checkpointWait =
+                nonNegativeDuration(conf, GraftOptions.TRIGGER_CHECKPOINT_WAIT, problems);
         Duration idle = conf.get(GraftOptions.TRIGGER_RUN_IDLE_TIMEOUT);
         if (idle.isNegative() || idle.isZero()) {
             problems.add(problem(GraftOptions.TRIGGER_RUN_IDLE_TIMEOUT, idle, "> 0"));

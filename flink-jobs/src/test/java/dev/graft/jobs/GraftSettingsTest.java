@@ -2,8 +2,8 @@ package dev.graft.jobs;
 
 import dev.graft.growth.detect.DetectionMode;
 import dev.graft.growth.detect.Mode;
-import dev.graft.growth.policy.GrowthLadder;
 import dev.graft.growth.detect.ThresholdMode;
+import dev.graft.growth.policy.GrowthLadder;
 
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,8 @@ class GraftSettingsTest {
         assertThat(settings.plateauRule().mode()).isEqualTo(Mode.MAX);
         assertThat(settings.plateauRule().thresholdMode()).isEqualTo(ThresholdMode.ABS);
         assertThat(settings.checkpointInterval()).isEqualTo(Duration.ofMillis(500));
-        assertThat(settings.policy().growOptions()).containsExactlyEntriesOf(Map.of("init", "zeros"));
+        assertThat(settings.policy().growOptions())
+                .containsExactlyEntriesOf(Map.of("init", "zeros"));
         assertThat(settings.detection().mode()).isEqualTo(DetectionMode.TREND);
         assertThat(settings.policy().ladder().rungs())
                 .containsExactly(new GrowthLadder.Rung(768, 12), new GrowthLadder.Rung(1024, 24));

@@ -91,7 +91,9 @@ final class DecisionRecords {
                                 "%s%s did not improve on its best %.6g (step %d) by more than %s %s"
                                         + " for %d evaluations; fired at step %d with %.6g (PyTorch"
                                         + " ReduceLROnPlateau semantics, patience %d).",
-                                rule.mode() == DetectionMode.RLROP ? "" : rule.mode().key() + " of ",
+                                rule.mode() == DetectionMode.RLROP
+                                        ? ""
+                                        : rule.mode().key() + " of ",
                                 signal.metric(),
                                 e.best(),
                                 e.bestStep(),
@@ -103,7 +105,8 @@ final class DecisionRecords {
                                 p.patience());
             }
         }
-        boolean smoothed = rule.mode() != DetectionMode.RLROP || signal.kind() == SignalKind.DIVERGENCE;
+        boolean smoothed =
+                rule.mode() != DetectionMode.RLROP || signal.kind() == SignalKind.DIVERGENCE;
         return Evidence.newBuilder()
                 .setRule(ruleName)
                 .setMetric(signal.metric())
@@ -186,7 +189,12 @@ final class DecisionRecords {
 
     /** An advisory decision (divergence): nothing to transform. */
     static GrowthDecision advisory(
-            String run, int generation, Signal signal, long wallTimeMs, Evidence evidence, String v) {
+            String run,
+            int generation,
+            Signal signal,
+            long wallTimeMs,
+            Evidence evidence,
+            String v) {
         return GrowthDecision.newBuilder()
                 .setDecisionId(
                         DecisionIds.of(run, generation, Trigger.DIVERGENCE.name(), signal.step()))

@@ -20,6 +20,7 @@ import dev.graft.growth.detect.SequencerState;
  * @param idle whether the run was taken as dead (no record for the idle timeout)
  * @param budgetApplied id of the budget last applied ({@code ""} for none), re-applied when the
  *     architecture changes
+ * @param hasRunBudget whether a run-scoped budget is in state (saves reading it per metric)
  */
 public record RunState(
         int generation,
@@ -32,7 +33,8 @@ public record RunState(
         long lastWallTimeMs,
         long lastSeenMillis,
         boolean idle,
-        String budgetApplied) {
+        String budgetApplied,
+        boolean hasRunBudget) {
 
     RunState withGeneration(
             int newGeneration, SequencerState newSequence, RunDetectorState newDetection) {
@@ -47,55 +49,167 @@ public record RunState(
                 lastWallTimeMs,
                 lastSeenMillis,
                 idle,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState withSequence(SequencerState s) {
         return new RunState(
-                generation, s, detection, decisions, growths, held, lastStep, lastWallTimeMs,
-                lastSeenMillis, idle, budgetApplied);
+                generation,
+                s,
+                detection,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                lastWallTimeMs,
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState evaluated(RunDetectorState d, long step, long wallTimeMs) {
         return new RunState(
-                generation, sequence, d, decisions, growths, held, step,
-                Math.max(lastWallTimeMs, wallTimeMs), lastSeenMillis, idle, budgetApplied);
+                generation,
+                sequence,
+                d,
+                decisions,
+                growths,
+                held,
+                step,
+                Math.max(lastWallTimeMs, wallTimeMs),
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                hasRunBudget);
+    }
+
+    RunState withWallTime(long wallTimeMs) {
+        return new RunState(
+                generation,
+                sequence,
+                detection,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                Math.max(lastWallTimeMs, wallTimeMs),
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState withDetection(RunDetectorState d) {
         return new RunState(
-                generation, sequence, d, decisions, growths, held, lastStep, lastWallTimeMs,
-                lastSeenMillis, idle, budgetApplied);
+                generation,
+                sequence,
+                d,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                lastWallTimeMs,
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState acted(boolean automatic, boolean growth) {
         return new RunState(
-                generation, sequence, detection, decisions + (automatic ? 1 : 0),
-                growths + (growth ? 1 : 0), held, lastStep, lastWallTimeMs, lastSeenMillis, idle,
-                budgetApplied);
+                generation,
+                sequence,
+                detection,
+                decisions + (automatic ? 1 : 0),
+                growths + (growth ? 1 : 0),
+                held,
+                lastStep,
+                lastWallTimeMs,
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState withHeld(boolean h) {
         return new RunState(
-                generation, sequence, detection, decisions, growths, h, lastStep, lastWallTimeMs,
-                lastSeenMillis, idle, budgetApplied);
+                generation,
+                sequence,
+                detection,
+                decisions,
+                growths,
+                h,
+                lastStep,
+                lastWallTimeMs,
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState seen(long nowMillis, long wallTimeMs) {
         return new RunState(
-                generation, sequence, detection, decisions, growths, held, lastStep,
-                Math.max(lastWallTimeMs, wallTimeMs), nowMillis, false, budgetApplied);
+                generation,
+                sequence,
+                detection,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                Math.max(lastWallTimeMs, wallTimeMs),
+                nowMillis,
+                false,
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState withIdle(boolean i) {
         return new RunState(
-                generation, sequence, detection, decisions, growths, held, lastStep, lastWallTimeMs,
-                lastSeenMillis, i, budgetApplied);
+                generation,
+                sequence,
+                detection,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                lastWallTimeMs,
+                lastSeenMillis,
+                i,
+                budgetApplied,
+                hasRunBudget);
+    }
+
+    RunState withRunBudget() {
+        return new RunState(
+                generation,
+                sequence,
+                detection,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                lastWallTimeMs,
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                true);
     }
 
     RunState withBudgetApplied(String id) {
         return new RunState(
-                generation, sequence, detection, decisions, growths, held, lastStep, lastWallTimeMs,
-                lastSeenMillis, idle, id);
+                generation,
+                sequence,
+                detection,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                lastWallTimeMs,
+                lastSeenMillis,
+                idle,
+                id,
+                hasRunBudget);
     }
 }

@@ -6,7 +6,6 @@ import dev.graft.growth.detect.Evidence;
 import dev.graft.growth.detect.MetricPoint;
 import dev.graft.growth.detect.RunDetection;
 import dev.graft.growth.detect.RunDetector;
-import dev.graft.growth.detect.RunDetectorState;
 import dev.graft.growth.detect.Signal;
 import dev.graft.growth.detect.SignalKind;
 import dev.graft.growth.detect.StepSequencer;
@@ -82,8 +81,8 @@ import java.util.Map;
  *       letters as {@code INVALID_COMMAND} or {@code BUDGET_EXCEEDED}, with who sent them.
  *   <li><b>BudgetChange</b>: run-scoped ones arrive keyed, fleet-scoped ones on the broadcast side
  *       and apply to each run at its next record; a run's own budget wins. A budget applies once
- *       its effective_from_ms is reached by the newest wall time the run has shown (of its
- *       metrics, checkpoints and commands).
+ *       its effective_from_ms is reached by the newest wall time the run has shown (of its metrics,
+ *       checkpoints and commands).
  * </ul>
  *
  * <h2>Timers (processing time)</h2>
@@ -145,9 +144,13 @@ public class RunTrigger
                         settings.stream().reorderMaxDelay().toMillis());
         policy = new GrowthPolicy(settings.policy());
         var rc = getRuntimeContext();
+        // RunState is immutable: snapshots and reads need no copies.
         runState =
                 rc.getState(
-                        new ValueStateDescriptor<>("run", TypeInformation.of(RunState.class)));
+                        new ValueStateDescriptor<>(
+                                "run",
+                                new ImmutableValueSerializer<>(
+                                        rc.createSerializer(TypeInformation.of(RunState.class)))));
         currentArch =
                 rc.getState(new ValueStateDescriptor<>("arch", new AvroTypeInfo<>(ArchSpec.class)));
         runBudget =
@@ -202,7 +205,8 @@ public class RunTrigger
                             MetricPoint.NO_TIME,
                             now,
                             false,
-                            "");
+                            "",
+                            false);
             ctx.timerService()
                     .registerProcessingTimeTimer(
                             now + settings.stream().runIdleTimeout().toMillis());
@@ -221,7 +225,7 @@ public class RunTrigger
             state = onCommand(event.command, state, ctx, fleet, out, now);
         } else if (event.budget != null) {
             runBudget.update(event.budget.value());
-            state = applyBudget(state, ctx, fleet, out, now);
+            state = applyBudget(state.withRunBudget(), ctx, fleet, out, now);
         }
         runState.update(state);
     }
@@ -257,7 +261,14 @@ public class RunTrigger
         }
         if (generation > state.generation()) {
             // What the old generation buffered is still its data: evaluate it first.
-            state = evaluate(sequencer.flush(state.sequence()).released(), state, ctx, fleet, out, now);
+            state =
+                    evaluate(
+                            sequencer.flush(state.sequence()).released(),
+                            state,
+                            ctx,
+                            fleet,
+                            out,
+                            now);
             state =
                     state.withGeneration(
                             generation,
@@ -305,7 +316,8 @@ public class RunTrigger
         }
         state = state.withSequence(offered.state());
         if (wasEmpty && offered.state().hasBuffered()) {
-            ctx.timerService().registerProcessingTimeTimer(sequencer.deadlineMillis(offered.state()));
+            ctx.timerService()
+                    .registerProcessingTimeTimer(sequencer.deadlineMillis(offered.state()));
         }
         return evaluate(offered.released(), state, ctx, fleet, out, now);
     }
@@ -319,13 +331,21 @@ public class RunTrigger
             Collector<GrowthDecision> out,
             long now)
             throws Exception {
+        if (points.isEmpty()) {
+            return state;
+        }
         String run = ctx.getCurrentKey();
+        // A budget takes effect when the run's wall time reaches it: check before the batch.
+        long newestWall = state.lastWallTimeMs();
+        for (MetricPoint p : points) {
+            newestWall = Math.max(newestWall, p.wallTimeMillis());
+        }
+        state = applyBudget(state.withWallTime(newestWall), ctx, fleet, out, now);
         for (MetricPoint p : points) {
             evaluations.inc();
-            RunDetection d = detector.evaluate(state.detection(), p.step(), p.wallTimeMillis(), p.value());
+            RunDetection d =
+                    detector.evaluate(state.detection(), p.step(), p.wallTimeMillis(), p.value());
             state = state.evaluated(d.state(), p.step(), p.wallTimeMillis());
-            // A budget takes effect when the run's wall time reaches it.
-            state = applyBudget(state, ctx, fleet, out, now);
             if (d.divergence().isPresent()) {
                 Signal s = d.divergence().get();
                 GrowthDecision advisory =
@@ -349,7 +369,12 @@ public class RunTrigger
             Signal s = d.growth().get();
             if (!d.verdict().isOpen()) {
                 gated.inc();
-                LOG.debug("Run {}: {} at step {} held by the gate: {}", run, s.kind(), s.step(), d.verdict());
+                LOG.debug(
+                        "Run {}: {} at step {} held by the gate: {}",
+                        run,
+                        s.kind(),
+                        s.step(),
+                        d.verdict());
                 continue;
             }
             if (state.decisions() >= settings.maxDecisionsPerGeneration()) {
@@ -374,7 +399,12 @@ public class RunTrigger
                 attachOrWait(decision, ctx, out, now, p.wallTimeMillis());
             } else {
                 held.inc();
-                LOG.info("Run {}: {} at step {} not acted on: {}", run, s.kind(), s.step(), outcome.reason());
+                LOG.info(
+                        "Run {}: {} at step {} not acted on: {}",
+                        run,
+                        s.kind(),
+                        s.step(),
+                        outcome.reason());
             }
         }
         return state;
@@ -448,7 +478,11 @@ public class RunTrigger
         commandsSeen.put(command.getCommandId(), true);
         CommandAction action = command.getAction();
         if (action == CommandAction.HOLD || action == CommandAction.RELEASE) {
-            LOG.info("Run {}: {}: automatic decisions {}", run, who, action == CommandAction.HOLD ? "held" : "released");
+            LOG.info(
+                    "Run {}: {}: automatic decisions {}",
+                    run,
+                    who,
+                    action == CommandAction.HOLD ? "held" : "released");
             return state.withHeld(action == CommandAction.HOLD);
         }
         SizeChange change =
@@ -459,7 +493,14 @@ public class RunTrigger
                     default -> null;
                 };
         if (change == null) {
-            reject(ctx, record, run, "INVALID_COMMAND", who + ": action must be GROW, SHRINK, UNSHARE, HOLD or RELEASE, found " + action);
+            reject(
+                    ctx,
+                    record,
+                    run,
+                    "INVALID_COMMAND",
+                    who
+                            + ": action must be GROW, SHRINK, UNSHARE, HOLD or RELEASE, found "
+                            + action);
             return state;
         }
         dev.graft.growth.arch.ArchSpec target = null;
@@ -467,14 +508,20 @@ public class RunTrigger
             try {
                 target = ArchSpecs.fromAvro(command.getTargetArch());
             } catch (IllegalArgumentException e) {
-                reject(ctx, record, run, "INVALID_COMMAND", who + ": target_arch is invalid: " + e.getMessage());
+                reject(
+                        ctx,
+                        record,
+                        run,
+                        "INVALID_COMMAND",
+                        who + ": target_arch is invalid: " + e.getMessage());
                 return state;
             }
         }
         PolicyOutcome outcome =
                 policy.onCommand(
                         facts(state, fleet),
-                        new CommandRequest(change, target, command.getOperator(), command.getOptions()));
+                        new CommandRequest(
+                                change, target, command.getOperator(), command.getOptions()));
         if (!(outcome instanceof PolicyOutcome.Act act)) {
             PolicyOutcome.Reject r = (PolicyOutcome.Reject) outcome;
             reject(ctx, record, run, r.code(), who + ": " + r.reason());
@@ -487,7 +534,11 @@ public class RunTrigger
         settingsMap.put("reason", command.getReason());
         GrowthDecision decision =
                 DecisionRecords.act(
-                        DecisionIds.ofEvent(run, state.generation(), Trigger.COMMAND.name(), command.getCommandId()),
+                        DecisionIds.ofEvent(
+                                run,
+                                state.generation(),
+                                Trigger.COMMAND.name(),
+                                command.getCommandId()),
                         run,
                         state.generation(),
                         state.lastStep(),
@@ -496,8 +547,12 @@ public class RunTrigger
                         DecisionRecords.eventEvidence(
                                 "command",
                                 settingsMap,
-                                who + " asked to " + change.name().toLowerCase(Locale.ROOT)
-                                        + (command.getReason().isBlank() ? "" : ": " + command.getReason())),
+                                who
+                                        + " asked to "
+                                        + change.name().toLowerCase(Locale.ROOT)
+                                        + (command.getReason().isBlank()
+                                                ? ""
+                                                : ": " + command.getReason())),
                         act,
                         graftVersion);
         state = state.acted(false, change == SizeChange.GROW);
@@ -540,11 +595,17 @@ public class RunTrigger
         settingsMap.put("reason", change.getReason());
         GrowthDecision decision =
                 DecisionRecords.act(
-                        DecisionIds.ofEvent(run, state.generation(), Trigger.BUDGET.name(), change.getBudgetId()),
+                        DecisionIds.ofEvent(
+                                run,
+                                state.generation(),
+                                Trigger.BUDGET.name(),
+                                change.getBudgetId()),
                         run,
                         state.generation(),
                         state.lastStep(),
-                        state.lastWallTimeMs() == MetricPoint.NO_TIME ? change.getEffectiveFromMs() : state.lastWallTimeMs(),
+                        state.lastWallTimeMs() == MetricPoint.NO_TIME
+                                ? change.getEffectiveFromMs()
+                                : state.lastWallTimeMs(),
                         Trigger.BUDGET,
                         DecisionRecords.eventEvidence("budget", settingsMap, act.reason()),
                         act,
@@ -559,7 +620,7 @@ public class RunTrigger
 
     private BudgetChange effectiveBudget(
             RunState state, ReadOnlyBroadcastState<String, BudgetChange> fleet) throws Exception {
-        BudgetChange own = runBudget.value();
+        BudgetChange own = state.hasRunBudget() ? runBudget.value() : null;
         if (own != null && own.getEffectiveFromMs() <= state.lastWallTimeMs()) {
             return own;
         }
@@ -708,7 +769,8 @@ public class RunTrigger
             state = evaluate(due.released(), state, ctx, fleet, out, now);
         }
         if (state.sequence().hasBuffered()) {
-            ctx.timerService().registerProcessingTimeTimer(sequencer.deadlineMillis(state.sequence()));
+            ctx.timerService()
+                    .registerProcessingTimeTimer(sequencer.deadlineMillis(state.sequence()));
         }
         emitExpired(now, false, out);
 
@@ -723,7 +785,10 @@ public class RunTrigger
             state = state.withIdle(true);
             runsTracked--;
             runsIdle.inc();
-            LOG.info("Run {}: no record for {}; taken as dead", ctx.getCurrentKey(), settings.stream().runIdleTimeout());
+            LOG.info(
+                    "Run {}: no record for {}; taken as dead",
+                    ctx.getCurrentKey(),
+                    settings.stream().runIdleTimeout());
             ctx.timerService().registerProcessingTimeTimer(ttlAt);
         } else if (!state.idle()) {
             ctx.timerService().registerProcessingTimeTimer(idleAt);
@@ -734,7 +799,8 @@ public class RunTrigger
         runState.update(state);
     }
 
-    private void emitExpired(long now, boolean all, Collector<GrowthDecision> out) throws Exception {
+    private void emitExpired(long now, boolean all, Collector<GrowthDecision> out)
+            throws Exception {
         List<PendingDecision> waiting = new ArrayList<>();
         boolean changed = false;
         for (PendingDecision p : pending.get()) {
@@ -769,7 +835,10 @@ public class RunTrigger
         fleet.put(FLEET, budget);
         // Each run applies it at its next record (the run's checkpoints and arch live in keyed
         // state the broadcast side cannot join consistently).
-        LOG.info("Fleet budget {} ({}) stored", budget.getBudgetId(), budget.getScope() == BudgetScope.FLEET ? "fleet" : budget.getScope());
+        LOG.info(
+                "Fleet budget {} ({}) stored",
+                budget.getBudgetId(),
+                budget.getScope() == BudgetScope.FLEET ? "fleet" : budget.getScope());
     }
 
     private <T extends SpecificRecord> void reject(
@@ -782,6 +851,7 @@ public class RunTrigger
                 message);
         ctx.output(
                 ProcessRejections.DEAD_LETTERS,
-                ProcessRejections.rejected(record, run, code, message, NAME, System.currentTimeMillis()));
+                ProcessRejections.rejected(
+                        record, run, code, message, NAME, System.currentTimeMillis()));
     }
 }

@@ -18,7 +18,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -172,9 +171,7 @@ public final class TriggerJob {
         SingleOutputStreamOperator<GrowthDecision> decided =
                 events.keyBy(RunEvent::runId)
                         .connect(fleet.broadcast(RunTrigger.FLEET_BUDGET))
-                        .process(
-                                runFunction,
-                                new AvroTypeInfo<>(GrowthDecision.class))
+                        .process(runFunction, new AvroTypeInfo<>(GrowthDecision.class))
                         .name("run trigger")
                         .uid("trigger-run");
 
@@ -202,7 +199,11 @@ public final class TriggerJob {
             String topic,
             String uid) {
         DataStream<Incoming<T>> incoming =
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), topic, Incoming.typeInfo(type))
+                env.fromSource(
+                                source,
+                                WatermarkStrategy.noWatermarks(),
+                                topic,
+                                Incoming.typeInfo(type))
                         .uid("trigger-" + uid + "-source");
         return incoming.process(new DeadLetterSplit<T>(), Incoming.sourcedTypeInfo(type))
                 .name("split dead letters: " + topic)

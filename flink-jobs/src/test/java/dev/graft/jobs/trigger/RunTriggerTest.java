@@ -111,7 +111,8 @@ class RunTriggerTest {
                         .setTokensSeen(null)
                         .setSource(null)
                         .build();
-        harness.processElement(new StreamRecord<>(RunEvent.metric(sourced(metric, "graft.metrics"))));
+        harness.processElement(
+                new StreamRecord<>(RunEvent.metric(sourced(metric, "graft.metrics"))));
     }
 
     private void checkpoint(String run, int generation, long step, ArchSpec arch) throws Exception {
@@ -120,7 +121,13 @@ class RunTriggerTest {
                         .setRunId(run)
                         .setCheckpoint(
                                 CheckpointRef.newBuilder()
-                                        .setUri("file:///ckpt/" + run + "/" + generation + "/" + step)
+                                        .setUri(
+                                                "file:///ckpt/"
+                                                        + run
+                                                        + "/"
+                                                        + generation
+                                                        + "/"
+                                                        + step)
                                         .setGeneration(generation)
                                         .setStep(step)
                                         .setSha256(null)
@@ -182,8 +189,23 @@ class RunTriggerTest {
 
     static ArchSpec gpt2(int hidden, int layers, int groups) {
         return new ArchSpec(
-                Family.GPT2, 50257, hidden, layers, hidden / 64, hidden / 64, 64, 4 * hidden, 1024,
-                Norm.LAYERNORM, 1e-5, NormPlacement.PRE, "gelu_new", true, groups, null, DType.F32,
+                Family.GPT2,
+                50257,
+                hidden,
+                layers,
+                hidden / 64,
+                hidden / 64,
+                64,
+                4 * hidden,
+                1024,
+                Norm.LAYERNORM,
+                1e-5,
+                NormPlacement.PRE,
+                "gelu_new",
+                true,
+                groups,
+                null,
+                DType.F32,
                 Map.of());
     }
 

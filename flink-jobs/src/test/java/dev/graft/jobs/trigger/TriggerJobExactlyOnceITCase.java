@@ -252,7 +252,14 @@ class TriggerJobExactlyOnceITCase {
             // Keep reading a few more checkpoints: a duplicate would show up now.
             long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
             while (System.nanoTime() < until) {
-                poll(decisions, dlq, seen, deadLetters, Integer.MAX_VALUE, 0, Duration.ofMillis(500));
+                poll(
+                        decisions,
+                        dlq,
+                        seen,
+                        deadLetters,
+                        Integer.MAX_VALUE,
+                        0,
+                        Duration.ofMillis(500));
             }
         } finally {
             client.cancel().get();
@@ -291,7 +298,8 @@ class TriggerJobExactlyOnceITCase {
         }
         assertThat(deadLetters)
                 .singleElement()
-                .satisfies(dl -> assertThat(dl.getError().getCode()).isEqualTo("OUT_OF_ORDER_STEP"));
+                .satisfies(
+                        dl -> assertThat(dl.getError().getCode()).isEqualTo("OUT_OF_ORDER_STEP"));
     }
 
     /** Round-robin over the runs, each run's steps with adjacent pairs swapped and duplicates. */
@@ -390,7 +398,8 @@ class TriggerJobExactlyOnceITCase {
     private static <T extends SpecificRecord> T decode(
             TopicCodec<T> codec, ConsumerRecord<byte[], byte[]> r) {
         Decoded<T> decoded =
-                codec.decode(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
+                codec.decode(
+                        r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
         assertThat(decoded).isInstanceOf(Decoded.Valid.class);
         return ((Decoded.Valid<T>) decoded).value();
     }

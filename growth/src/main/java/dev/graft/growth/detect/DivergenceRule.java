@@ -25,7 +25,8 @@ import java.util.Objects;
  *     every NaN of a run of NaNs fires
  */
 public record DivergenceRule(
-        String metric, double spikeFactor, Smoothing smoothing, int warmupPoints, int cooldown) implements java.io.Serializable {
+        String metric, double spikeFactor, Smoothing smoothing, int warmupPoints, int cooldown)
+        implements java.io.Serializable {
 
     /**
      * Validates every setting.

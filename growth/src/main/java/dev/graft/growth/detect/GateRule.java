@@ -22,7 +22,8 @@ package dev.graft.growth.detect;
  * @param cooldownSteps steps after an action during which the gate is closed, {@code >= 0}
  */
 public record GateRule(
-        long warmupSteps, long warmupMillis, long minStepsPerGeneration, long cooldownSteps) implements java.io.Serializable {
+        long warmupSteps, long warmupMillis, long minStepsPerGeneration, long cooldownSteps)
+        implements java.io.Serializable {
 
     /**
      * Validates every setting.

@@ -44,7 +44,8 @@ public final class RunDetector {
             this.plateau = new SmoothedPlateauDetector(rule.plateau(), rule.smoothing());
             this.trend = null;
         }
-        this.divergence = rule.divergence() == null ? null : new DivergenceDetector(rule.divergence());
+        this.divergence =
+                rule.divergence() == null ? null : new DivergenceDetector(rule.divergence());
         this.gate = new DetectionGate(rule.gate());
     }
 
@@ -67,7 +68,8 @@ public final class RunDetector {
      *
      * @param wallTimeMillis when it was measured, or {@link MetricPoint#NO_TIME}
      */
-    public RunDetection evaluate(RunDetectorState state, long step, long wallTimeMillis, double value) {
+    public RunDetection evaluate(
+            RunDetectorState state, long step, long wallTimeMillis, double value) {
         Objects.requireNonNull(state, "state");
         GateState g = gate.observe(state.gate(), step, wallTimeMillis);
         Optional<Signal> diverged = Optional.empty();

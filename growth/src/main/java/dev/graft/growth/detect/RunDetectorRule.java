@@ -31,7 +31,8 @@ public record RunDetectorRule(
         int trendWindowPoints,
         long trendHorizonSteps,
         DivergenceRule divergence,
-        GateRule gate) implements java.io.Serializable {
+        GateRule gate)
+        implements java.io.Serializable {
 
     /**
      * Validates the settings by building the detectors once.

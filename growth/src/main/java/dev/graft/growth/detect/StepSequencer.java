@@ -5,16 +5,16 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Puts one (run, generation)'s values back in step order and drops duplicate deliveries, before
- * any detector sees them. Pure: {@link SequencerState} is passed in and returned; time is the
+ * Puts one (run, generation)'s values back in step order and drops duplicate deliveries, before any
+ * detector sees them. Pure: {@link SequencerState} is passed in and returned; time is the
  * processing time the caller supplies.
  *
  * <h2>Semantics</h2>
  *
- * A value is buffered; the buffer holds at most {@code maxBuffered} values and releases them
- * lowest step first, when it would hold more, or all at once when the oldest has waited {@code
- * maxDelayMillis} ({@link #releaseDue}). So a value that arrives at most {@code maxBuffered} records
- * or {@code maxDelayMillis} late is put back in its place. Then, per offered value:
+ * A value is buffered; the buffer holds at most {@code maxBuffered} values and releases them lowest
+ * step first, when it would hold more, or all at once when the oldest has waited {@code
+ * maxDelayMillis} ({@link #releaseDue}). So a value that arrives at most {@code maxBuffered}
+ * records or {@code maxDelayMillis} late is put back in its place. Then, per offered value:
  *
  * <ul>
  *   <li>its step equals a buffered step, the last released step or one of the recently released
@@ -112,7 +112,8 @@ public final class StepSequencer {
      *
      * @param nowMillis the processing time now (starts the delay of an empty buffer)
      */
-    public Result offer(SequencerState state, long step, long wallTimeMillis, double value, long nowMillis) {
+    public Result offer(
+            SequencerState state, long step, long wallTimeMillis, double value, long nowMillis) {
         Objects.requireNonNull(state, "state");
         if (isKnown(state, step)) {
             return new Result(state, Verdict.DUPLICATE, List.of());

@@ -22,7 +22,8 @@ public record Budget(
         Long maxParameters,
         Long maxMemoryBytes,
         Double maxFlopsPerToken,
-        GrowWhen growWhen) implements java.io.Serializable {
+        GrowWhen growWhen)
+        implements java.io.Serializable {
 
     /** What a budget with room for a larger model leads to. */
     public enum GrowWhen {

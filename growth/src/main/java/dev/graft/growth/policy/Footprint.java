@@ -30,7 +30,8 @@ public record Footprint(long parameters, long memoryBytes, double flopsPerToken)
         long applied = TensorLayout.parameterCount(arch);
         long distinct =
                 arch.numLayerGroups() > 0 && arch.numLayerGroups() < arch.numLayers()
-                        ? TensorLayout.parameterCount(Ladders.withDepth(arch, arch.numLayerGroups()))
+                        ? TensorLayout.parameterCount(
+                                Ladders.withDepth(arch, arch.numLayerGroups()))
                         : applied;
         return new Footprint(
                 distinct,

@@ -10,8 +10,8 @@ import java.util.Optional;
 
 /**
  * The sizes a run may take: from its current architecture, the next one up by factors (LEMON's
- * experiments double width and depth) or the next entry of an explicit list, up to a maximum
- * number of parameters; and down the same way for shrinking.
+ * experiments double width and depth) or the next entry of an explicit list, up to a maximum number
+ * of parameters; and down the same way for shrinking.
  *
  * <pre>{@code
  * GrowthLadder ladder = GrowthLadder.byFactors(2, 2, 1_500_000_000L);
@@ -26,7 +26,8 @@ import java.util.Optional;
  * @param maxParameters no rung above this many parameters; null for no maximum
  */
 public record GrowthLadder(
-        double widthFactor, double depthFactor, List<Rung> rungs, Long maxParameters) implements java.io.Serializable {
+        double widthFactor, double depthFactor, List<Rung> rungs, Long maxParameters)
+        implements java.io.Serializable {
 
     /** The most rungs a factor ladder walks down when shrinking. */
     private static final int MAX_STEPS_DOWN = 64;
@@ -87,9 +88,7 @@ public record GrowthLadder(
         for (int i = 1; i < rungs.size(); i++) {
             Rung a = rungs.get(i - 1);
             Rung b = rungs.get(i);
-            if (b.hiddenSize() < a.hiddenSize()
-                    || b.numLayers() < a.numLayers()
-                    || b.equals(a)) {
+            if (b.hiddenSize() < a.hiddenSize() || b.numLayers() < a.numLayers() || b.equals(a)) {
                 throw new IllegalArgumentException(
                         "ladder rungs must grow in width or depth and shrink in neither, found "
                                 + a
@@ -104,7 +103,8 @@ public record GrowthLadder(
     }
 
     /** A ladder by factors. */
-    public static GrowthLadder byFactors(double widthFactor, double depthFactor, Long maxParameters) {
+    public static GrowthLadder byFactors(
+            double widthFactor, double depthFactor, Long maxParameters) {
         return new GrowthLadder(widthFactor, depthFactor, List.of(), maxParameters);
     }
 

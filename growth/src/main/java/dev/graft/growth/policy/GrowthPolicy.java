@@ -18,9 +18,9 @@ import java.util.Optional;
  *
  * <ol>
  *   <li>held by a person → hold;
- *   <li>a model with shared layers ({@code num_layer_groups > 0}) is first <b>unshared</b> (operator
- *       {@code unshare}, same size in FLOPs, more distinct parameters), before any width growth,
- *       if the budget allows it;
+ *   <li>a model with shared layers ({@code num_layer_groups > 0}) is first <b>unshared</b>
+ *       (operator {@code unshare}, same size in FLOPs, more distinct parameters), before any width
+ *       growth, if the budget allows it;
  *   <li>{@link PolicyRule#maxGrowths()} reached, or the budget says NEVER → hold;
  *   <li>architecture known: the ladder's next size; hold at the top or when it is over budget;
  *   <li>architecture unknown: grow by the ladder's factors with no target (the transform derives it
@@ -30,9 +30,9 @@ import java.util.Optional;
  *
  * <h2>When the budget changes, {@link #onBudget}</h2>
  *
- * Over budget → <b>shrink</b> ({@code subclone}) to the largest ladder size that fits; room for
- * the next size and {@link Budget.GrowWhen#NOW} → grow one rung now; otherwise hold (growth waits
- * for the next plateau, or never).
+ * Over budget → <b>shrink</b> ({@code subclone}) to the largest ladder size that fits; room for the
+ * next size and {@link Budget.GrowWhen#NOW} → grow one rung now; otherwise hold (growth waits for
+ * the next plateau, or never).
  *
  * <h2>A person's command, {@link #onCommand}</h2>
  *
@@ -197,7 +197,8 @@ public final class GrowthPolicy {
                 && run.growths() < rule.maxGrowths()) {
             Optional<ArchSpec> next = rule.ladder().next(arch);
             if (next.isPresent() && budget.allows(Footprint.of(next.get()))) {
-                return grow(arch, next.get(), "budget " + budget.budgetId() + " has room: grow now");
+                return grow(
+                        arch, next.get(), "budget " + budget.budgetId() + " has room: grow now");
             }
         }
         return new Hold("WITHIN_BUDGET", "the model fits budget " + budget.budgetId());
@@ -207,7 +208,8 @@ public final class GrowthPolicy {
     public PolicyOutcome onCommand(RunFacts run, CommandRequest request) {
         Objects.requireNonNull(run, "run");
         Objects.requireNonNull(request, "request");
-        if (request.operator() != null && !PolicyRule.COMMAND_OPERATORS.contains(request.operator())) {
+        if (request.operator() != null
+                && !PolicyRule.COMMAND_OPERATORS.contains(request.operator())) {
             return new Reject(
                     "INVALID_COMMAND",
                     "operator must be one of "
@@ -353,7 +355,8 @@ public final class GrowthPolicy {
     private Act grow(ArchSpec arch, ArchSpec target, String reason) {
         double w = (double) target.hiddenSize() / arch.hiddenSize();
         double d = (double) target.numLayers() / arch.numLayers();
-        return new Act(SizeChange.GROW, growOperator(w, d), growOptions(w, d), arch, target, reason);
+        return new Act(
+                SizeChange.GROW, growOperator(w, d), growOptions(w, d), arch, target, reason);
     }
 
     private Map<String, String> growOptions(double w, double d) {

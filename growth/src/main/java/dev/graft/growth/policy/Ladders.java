@@ -57,9 +57,9 @@ final class Ladders {
     }
 
     /**
-     * {@code arch} at about {@code hiddenSize}: heads {@code = round(hiddenSize / head_dim)} rounded
-     * to a multiple of the query group size; for GPT-2 and BERT the width is then {@code heads ×
-     * head_dim} exactly. Returns null when not even one head group fits.
+     * {@code arch} at about {@code hiddenSize}: heads {@code = round(hiddenSize / head_dim)}
+     * rounded to a multiple of the query group size; for GPT-2 and BERT the width is then {@code
+     * heads × head_dim} exactly. Returns null when not even one head group fits.
      */
     static ArchSpec withWidth(ArchSpec a, long hiddenSize) {
         int group = a.numHeads() / a.numKvHeads();

@@ -45,7 +45,8 @@ public sealed interface PolicyOutcome {
     /**
      * Do nothing now.
      *
-     * @param code a stable code (HELD, MAX_GROWTHS, BUDGET, TOP_OF_LADDER, ARCH_UNKNOWN, WITHIN_BUDGET)
+     * @param code a stable code (HELD, MAX_GROWTHS, BUDGET, TOP_OF_LADDER, ARCH_UNKNOWN,
+     *     WITHIN_BUDGET)
      * @param reason why, in words
      */
     record Hold(String code, String reason) implements PolicyOutcome {}

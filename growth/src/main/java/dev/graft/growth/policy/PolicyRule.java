@@ -18,7 +18,8 @@ import java.util.Set;
  * @param maxGrowths growths (automatic or by budget) a run may get in its life, {@code >= 0}
  */
 public record PolicyRule(
-        GrowthLadder ladder, String growOperator, Map<String, String> growOptions, int maxGrowths) implements java.io.Serializable {
+        GrowthLadder ladder, String growOperator, Map<String, String> growOptions, int maxGrowths)
+        implements java.io.Serializable {
 
     /** Operators that grow a model. */
     public static final Set<String> GROW_OPERATORS =

@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StepSequencerTest {
     private final List<Long> released = new ArrayList<>();
 
-    private SequencerState offer(StepSequencer seq, SequencerState s, long step, StepSequencer.Verdict expected) {
+    private SequencerState offer(
+            StepSequencer seq, SequencerState s, long step, StepSequencer.Verdict expected) {
         StepSequencer.Result r = seq.offer(s, step, 1_000 + step, step * 0.5, 0);
         assertThat(r.verdict()).as("step " + step).isEqualTo(expected);
         r.released().forEach(p -> released.add(p.step()));
