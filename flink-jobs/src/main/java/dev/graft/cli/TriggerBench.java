@@ -300,7 +300,11 @@ final class TriggerBench implements Callable<Integer> {
                                         "graft.metrics",
                                         run.getBytes(StandardCharsets.UTF_8),
                                         codec.encode(
-                                                metric(run, step, System.currentTimeMillis()))));
+                                                metric(
+                                                        run,
+                                                        step,
+                                                        System.currentTimeMillis(),
+                                                        false))));
                     }
                 }
                 producer.flush();
@@ -445,7 +449,11 @@ final class TriggerBench implements Callable<Integer> {
                                     "graft.metrics",
                                     run.getBytes(StandardCharsets.UTF_8),
                                     codec.encode(
-                                            metric(run, ++stepOf[r], System.currentTimeMillis()))));
+                                            metric(
+                                                    run,
+                                                    ++stepOf[r],
+                                                    System.currentTimeMillis(),
+                                                    true))));
                 }
                 drain(consumer, decisions, prefix, latencies, Duration.ofMillis(5));
             }
@@ -501,14 +509,21 @@ final class TriggerBench implements Callable<Integer> {
         }
     }
 
-    /** A loss that falls for 10 steps, then stays flat: with patience 5 it fires at step 16. */
-    private static TrainingMetric metric(String run, long step, long wallTimeMs) {
+    /**
+     * With {@code plateau}, a loss that falls for 10 steps, then stays flat: with patience 5 it
+     * fires at step 16. Without, a loss that keeps improving (the throughput phase's steady state:
+     * metrics that decide nothing, which is nearly all of them in a real fleet).
+     */
+    private static TrainingMetric metric(String run, long step, long wallTimeMs, boolean plateau) {
         return TrainingMetric.newBuilder()
                 .setRunId(run)
                 .setGeneration(0)
                 .setStep(step)
                 .setWallTimeMs(wallTimeMs)
-                .setMetrics(Map.of("loss", 3.0 - 0.1 * Math.min(step, 10)))
+                .setMetrics(
+                        Map.of(
+                                "loss",
+                                plateau ? 3.0 - 0.1 * Math.min(step, 10) : 3.0 - 0.001 * step))
                 .setSplit("train")
                 .setTokensSeen(null)
                 .setSource("bench")

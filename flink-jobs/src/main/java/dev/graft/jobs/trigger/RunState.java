@@ -20,6 +20,7 @@ import dev.graft.growth.detect.SequencerState;
  * @param idle whether the run was taken as dead (no record for the idle timeout)
  * @param budgetApplied id of the budget last applied ({@code ""} for none), re-applied when the
  *     architecture changes
+ * @param hasRunBudget whether a run-scoped budget is in state (saves reading it per metric)
  */
 public record RunState(
         int generation,
@@ -32,7 +33,8 @@ public record RunState(
         long lastWallTimeMs,
         long lastSeenMillis,
         boolean idle,
-        String budgetApplied) {
+        String budgetApplied,
+        boolean hasRunBudget) {
 
     RunState withGeneration(
             int newGeneration, SequencerState newSequence, RunDetectorState newDetection) {
@@ -47,7 +49,8 @@ public record RunState(
                 lastWallTimeMs,
                 lastSeenMillis,
                 idle,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState withSequence(SequencerState s) {
@@ -62,7 +65,8 @@ public record RunState(
                 lastWallTimeMs,
                 lastSeenMillis,
                 idle,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState evaluated(RunDetectorState d, long step, long wallTimeMs) {
@@ -77,7 +81,24 @@ public record RunState(
                 Math.max(lastWallTimeMs, wallTimeMs),
                 lastSeenMillis,
                 idle,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
+    }
+
+    RunState withWallTime(long wallTimeMs) {
+        return new RunState(
+                generation,
+                sequence,
+                detection,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                Math.max(lastWallTimeMs, wallTimeMs),
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState withDetection(RunDetectorState d) {
@@ -92,7 +113,8 @@ public record RunState(
                 lastWallTimeMs,
                 lastSeenMillis,
                 idle,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState acted(boolean automatic, boolean growth) {
@@ -107,7 +129,8 @@ public record RunState(
                 lastWallTimeMs,
                 lastSeenMillis,
                 idle,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState withHeld(boolean h) {
@@ -122,7 +145,8 @@ public record RunState(
                 lastWallTimeMs,
                 lastSeenMillis,
                 idle,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState seen(long nowMillis, long wallTimeMs) {
@@ -137,7 +161,8 @@ public record RunState(
                 Math.max(lastWallTimeMs, wallTimeMs),
                 nowMillis,
                 false,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
     }
 
     RunState withIdle(boolean i) {
@@ -152,7 +177,24 @@ public record RunState(
                 lastWallTimeMs,
                 lastSeenMillis,
                 i,
-                budgetApplied);
+                budgetApplied,
+                hasRunBudget);
+    }
+
+    RunState withRunBudget() {
+        return new RunState(
+                generation,
+                sequence,
+                detection,
+                decisions,
+                growths,
+                held,
+                lastStep,
+                lastWallTimeMs,
+                lastSeenMillis,
+                idle,
+                budgetApplied,
+                true);
     }
 
     RunState withBudgetApplied(String id) {
@@ -167,6 +209,7 @@ public record RunState(
                 lastWallTimeMs,
                 lastSeenMillis,
                 idle,
-                id);
+                id,
+                hasRunBudget);
     }
 }

@@ -144,8 +144,13 @@ public class RunTrigger
                         settings.stream().reorderMaxDelay().toMillis());
         policy = new GrowthPolicy(settings.policy());
         var rc = getRuntimeContext();
+        // RunState is immutable: snapshots and reads need no copies.
         runState =
-                rc.getState(new ValueStateDescriptor<>("run", TypeInformation.of(RunState.class)));
+                rc.getState(
+                        new ValueStateDescriptor<>(
+                                "run",
+                                new ImmutableValueSerializer<>(
+                                        rc.createSerializer(TypeInformation.of(RunState.class)))));
         currentArch =
                 rc.getState(new ValueStateDescriptor<>("arch", new AvroTypeInfo<>(ArchSpec.class)));
         runBudget =
@@ -200,7 +205,8 @@ public class RunTrigger
                             MetricPoint.NO_TIME,
                             now,
                             false,
-                            "");
+                            "",
+                            false);
             ctx.timerService()
                     .registerProcessingTimeTimer(
                             now + settings.stream().runIdleTimeout().toMillis());
@@ -219,7 +225,7 @@ public class RunTrigger
             state = onCommand(event.command, state, ctx, fleet, out, now);
         } else if (event.budget != null) {
             runBudget.update(event.budget.value());
-            state = applyBudget(state, ctx, fleet, out, now);
+            state = applyBudget(state.withRunBudget(), ctx, fleet, out, now);
         }
         runState.update(state);
     }
@@ -325,14 +331,21 @@ public class RunTrigger
             Collector<GrowthDecision> out,
             long now)
             throws Exception {
+        if (points.isEmpty()) {
+            return state;
+        }
         String run = ctx.getCurrentKey();
+        // A budget takes effect when the run's wall time reaches it: check before the batch.
+        long newestWall = state.lastWallTimeMs();
+        for (MetricPoint p : points) {
+            newestWall = Math.max(newestWall, p.wallTimeMillis());
+        }
+        state = applyBudget(state.withWallTime(newestWall), ctx, fleet, out, now);
         for (MetricPoint p : points) {
             evaluations.inc();
             RunDetection d =
                     detector.evaluate(state.detection(), p.step(), p.wallTimeMillis(), p.value());
             state = state.evaluated(d.state(), p.step(), p.wallTimeMillis());
-            // A budget takes effect when the run's wall time reaches it.
-            state = applyBudget(state, ctx, fleet, out, now);
             if (d.divergence().isPresent()) {
                 Signal s = d.divergence().get();
                 GrowthDecision advisory =
@@ -607,7 +620,7 @@ public class RunTrigger
 
     private BudgetChange effectiveBudget(
             RunState state, ReadOnlyBroadcastState<String, BudgetChange> fleet) throws Exception {
-        BudgetChange own = runBudget.value();
+        BudgetChange own = state.hasRunBudget() ? runBudget.value() : null;
         if (own != null && own.getEffectiveFromMs() <= state.lastWallTimeMs()) {
             return own;
         }
