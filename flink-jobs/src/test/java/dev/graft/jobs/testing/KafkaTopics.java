@@ -33,17 +33,57 @@ public final class KafkaTopics implements AutoCloseable {
 
     public KafkaTopics(String bootstrapServers) {
         this.bootstrapServers = bootstrapServers;
-        this.producer =
-                new KafkaProducer<>(
+        this.producer = producer(bootstrapServers);
+    }
+
+    /** An idempotent producer of raw bytes, acks=all. */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+    }
+
+    /**
+     * A consumer of every partition of {@code topic} from the beginning, seeing only committed
+     * records ({@code isolation.level=read_committed}).
+     */
+    public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(
+            String bootstrapServers, String topic) {
+        KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
                         Map.of(
-                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                                 bootstrapServers,
-                                ProducerConfig.ACKS_CONFIG,
-                                "all",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                                true),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer());
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed",
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
+        List<TopicPartition> partitions =
+                consumer.partitionsFor(topic).stream()
+                        .map(p -> new TopicPartition(topic, p.partition()))
+                        .toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    /** Decodes one of Graft's own records, asserting that it does decode. */
+    public static <T extends SpecificRecord> T decode(
+            TopicCodec<T> codec, ConsumerRecord<byte[], byte[]> r) {
+        Decoded<T> decoded =
+                codec.decode(
+                        r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
+        assertThat(decoded).as("Graft's own output decodes").isInstanceOf(Decoded.Valid.class);
+        return ((Decoded.Valid<T>) decoded).value();
     }
 
     /** The catalog topic and codec of a record type. */
@@ -82,38 +122,12 @@ public final class KafkaTopics implements AutoCloseable {
         TopicCodec<T> codec = codec(type);
         List<T> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrapServers,
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions =
-                    consumer.partitionsFor(codec.topic()).stream()
-                            .map(p -> new TopicPartition(codec.topic(), p.partition()))
-                            .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+                readCommittedConsumer(bootstrapServers, codec.topic())) {
             long deadline = System.nanoTime() + timeout.toNanos();
             long settledAt = Long.MAX_VALUE;
             while (System.nanoTime() < Math.min(deadline, settledAt)) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    Decoded<T> decoded =
-                            codec.decode(
-                                    r.topic(),
-                                    r.partition(),
-                                    r.offset(),
-                                    r.timestamp(),
-                                    r.key(),
-                                    r.value());
-                    assertThat(decoded)
-                            .as("Graft's own output decodes")
-                            .isInstanceOf(Decoded.Valid.class);
-                    records.add(((Decoded.Valid<T>) decoded).value());
+                    records.add(decode(codec, r));
                 }
                 if (settledAt == Long.MAX_VALUE && done.test(records)) {
                     settledAt = System.nanoTime() + settle.toNanos();

@@ -3,7 +3,6 @@ package dev.graft.jobs.trigger;
 import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.hf.ArchSpecs;
 import dev.graft.connectors.kafka.KeyedRecordSerializationSchema;
-import dev.graft.connectors.serde.Decoded;
 import dev.graft.connectors.serde.TopicCodec;
 import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
@@ -11,6 +10,7 @@ import dev.graft.growth.policy.DecisionIds;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
+import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.Action;
 import dev.graft.schema.BudgetChange;
 import dev.graft.schema.BudgetScope;
@@ -24,7 +24,6 @@ import dev.graft.schema.GrowthCommand;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.TrainingMetric;
 
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -35,15 +34,11 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -198,9 +193,13 @@ class TriggerJobExactlyOnceITCase {
 
         Map<String, List<GrowthDecision>> seen = new HashMap<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = producer();
-                KafkaConsumer<byte[], byte[]> decisions = readCommitted("graft.decisions");
-                KafkaConsumer<byte[], byte[]> dlq = readCommitted("graft.dlq")) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                        KafkaTopics.producer(kafka.bootstrapServers());
+                KafkaConsumer<byte[], byte[]> decisions =
+                        KafkaTopics.readCommittedConsumer(
+                                kafka.bootstrapServers(), "graft.decisions");
+                KafkaConsumer<byte[], byte[]> dlq =
+                        KafkaTopics.readCommittedConsumer(kafka.bootstrapServers(), "graft.dlq")) {
             // Phase 1: ten runs, a budget that shrinks one run, a command for another.
             send(producer, "graft.checkpoints.saved", budgeted, saved(budgeted, 0, 1536, 24));
             send(
@@ -347,13 +346,13 @@ class TriggerJobExactlyOnceITCase {
         long deadline = System.nanoTime() + timeout.toNanos();
         do {
             for (ConsumerRecord<byte[], byte[]> r : decisions.poll(Duration.ofMillis(200))) {
-                GrowthDecision d = decode(decisionCodec, r);
+                GrowthDecision d = KafkaTopics.decode(decisionCodec, r);
                 if (d.getRunId().startsWith("eo-")) {
                     seen.computeIfAbsent(d.getDecisionId(), k -> new ArrayList<>()).add(d);
                 }
             }
             for (ConsumerRecord<byte[], byte[]> r : dlq.poll(Duration.ofMillis(100))) {
-                DeadLetter dl = decode(dlqCodec, r);
+                DeadLetter dl = KafkaTopics.decode(dlqCodec, r);
                 if (dl.getRunId() != null && dl.getRunId().startsWith("eo-")) {
                     deadLetters.add(dl);
                 }
@@ -397,48 +396,5 @@ class TriggerJobExactlyOnceITCase {
         producer.send(
                 new ProducerRecord<>(
                         topic, run.getBytes(StandardCharsets.UTF_8), codec.encode(record)));
-    }
-
-    private static <T extends SpecificRecord> T decode(
-            TopicCodec<T> codec, ConsumerRecord<byte[], byte[]> r) {
-        Decoded<T> decoded =
-                codec.decode(
-                        r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
-        assertThat(decoded).isInstanceOf(Decoded.Valid.class);
-        return ((Decoded.Valid<T>) decoded).value();
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        kafka.bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<byte[], byte[]> readCommitted(String topic) {
-        KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                kafka.bootstrapServers(),
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer());
-        List<TopicPartition> partitions =
-                consumer.partitionsFor(topic).stream()
-                        .map(p -> new TopicPartition(topic, p.partition()))
-                        .toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        return consumer;
     }
 }

@@ -2,7 +2,6 @@ package dev.graft.jobs.trigger;
 
 import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.replay.StepCsv;
-import dev.graft.connectors.serde.Decoded;
 import dev.graft.connectors.serde.TopicCodec;
 import dev.graft.connectors.serde.WireFormat;
 import dev.graft.connectors.topics.TopicAdmin;
@@ -11,6 +10,7 @@ import dev.graft.growth.policy.DecisionIds;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
+import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.BudgetChange;
 import dev.graft.schema.BudgetScope;
 import dev.graft.schema.DeadLetter;
@@ -19,23 +19,17 @@ import dev.graft.schema.GrowPolicy;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.TrainingMetric;
 
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,7 +116,8 @@ class TriggerJobITCase {
         Map<String, String> expectedDeadLetters = new LinkedHashMap<>(); // partition@offset -> code
         List<Sent> sent = new ArrayList<>();
 
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaTopics.producer(kafka.bootstrapServers())) {
             Function<Object[], Sent> send =
                     args -> {
                         try {
@@ -262,8 +257,11 @@ class TriggerJobITCase {
 
         Map<String, GrowthDecision> decisions = new LinkedHashMap<>();
         Map<String, DeadLetter> deadLetters = new LinkedHashMap<>();
-        try (KafkaConsumer<byte[], byte[]> decisionConsumer = readCommitted("graft.decisions");
-                KafkaConsumer<byte[], byte[]> dlqConsumer = readCommitted("graft.dlq")) {
+        try (KafkaConsumer<byte[], byte[]> decisionConsumer =
+                        KafkaTopics.readCommittedConsumer(
+                                kafka.bootstrapServers(), "graft.decisions");
+                KafkaConsumer<byte[], byte[]> dlqConsumer =
+                        KafkaTopics.readCommittedConsumer(kafka.bootstrapServers(), "graft.dlq")) {
             TopicCodec<GrowthDecision> decisionCodec =
                     TopicCodec.of("graft.decisions", GrowthDecision.class);
             TopicCodec<DeadLetter> dlqCodec = TopicCodec.of("graft.dlq", DeadLetter.class);
@@ -283,13 +281,13 @@ class TriggerJobITCase {
                 }
                 for (ConsumerRecord<byte[], byte[]> r :
                         decisionConsumer.poll(Duration.ofMillis(200))) {
-                    GrowthDecision d = decode(decisionCodec, r);
+                    GrowthDecision d = KafkaTopics.decode(decisionCodec, r);
                     assertThat(decisions.put(d.getDecisionId() + "@" + r.offset(), d))
                             .as("decision records are unique")
                             .isNull();
                 }
                 for (ConsumerRecord<byte[], byte[]> r : dlqConsumer.poll(Duration.ofMillis(200))) {
-                    DeadLetter dl = decode(dlqCodec, r);
+                    DeadLetter dl = KafkaTopics.decode(dlqCodec, r);
                     deadLetters.put(dl.getPartition() + "@" + dl.getOffset(), dl);
                 }
             }
@@ -361,48 +359,5 @@ class TriggerJobITCase {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static <T extends SpecificRecord> T decode(
-            TopicCodec<T> codec, ConsumerRecord<byte[], byte[]> r) {
-        Decoded<T> decoded =
-                codec.decode(
-                        r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
-        assertThat(decoded).as("Graft's own output decodes").isInstanceOf(Decoded.Valid.class);
-        return ((Decoded.Valid<T>) decoded).value();
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        kafka.bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<byte[], byte[]> readCommitted(String topic) {
-        KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                kafka.bootstrapServers(),
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer());
-        List<TopicPartition> partitions =
-                consumer.partitionsFor(topic).stream()
-                        .map(p -> new TopicPartition(topic, p.partition()))
-                        .toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        return consumer;
     }
 }
