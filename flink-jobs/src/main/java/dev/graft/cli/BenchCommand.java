@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.connectors.LocalFiles;
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsSource;
 import dev.graft.connectors.safetensors.ShardedSafetensorsWriter;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -49,6 +49,17 @@ public final class BenchCommand implements Callable<Integer> {
     /** Runs {@code bench ...} on its own (until GraftCli registers it). */
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+
+    /** Peak heap used so far in this JVM, summed over the heap memory pools. */
+    static long peakHeapBytes() {
+        long n = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                n += pool.getPeakUsage().getUsed();
+            }
+        }
+        return n;
     }
 
     /**
@@ -120,7 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
                 run(work, out);
             } finally {
                 if (temporary) {
-                    deleteTree(work);
+                    LocalFiles.deleteTree(work);
                 }
             }
             return 0;
@@ -246,7 +257,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             out.printf(
                     "  heap: peak %.0f MB used of %.0f MB max (checksum %.3f)%n",
-                    peakHeap() / 1e6, Runtime.getRuntime().maxMemory() / 1e6, checksum[0]);
+                    peakHeapBytes() / 1e6, Runtime.getRuntime().maxMemory() / 1e6, checksum[0]);
             out.flush();
         }
 
@@ -316,24 +327,6 @@ public final class BenchCommand implements Callable<Integer> {
                     Files.delete(f);
                 }
             }
-        }
-
-        private static void deleteTree(Path dir) throws IOException {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-
-        private static long peakHeap() {
-            long n = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
-                    n += pool.getPeakUsage().getUsed();
-                }
-            }
-            return n;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.connectors.LocalFiles;
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsSource;
 import dev.graft.connectors.safetensors.ShardedSafetensorsWriter;
@@ -25,15 +26,11 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -89,7 +86,7 @@ final class BenchGrow implements Callable<Integer> {
             run(work, out);
         } finally {
             if (temporary) {
-                deleteTree(work);
+                LocalFiles.deleteTree(work);
             }
         }
         return 0;
@@ -145,7 +142,7 @@ final class BenchGrow implements Callable<Integer> {
             double grow =
                     best(
                             () -> {
-                                deleteTree(target);
+                                LocalFiles.deleteTree(target);
                                 Files.createDirectories(target);
                                 try (SafetensorsSource in = SafetensorsCheckpoint.open(source)) {
                                     GrowthPlan plan =
@@ -183,11 +180,11 @@ final class BenchGrow implements Callable<Integer> {
                     plain,
                     written / 1e6 / plain,
                     plain / grow);
-            deleteTree(target);
+            LocalFiles.deleteTree(target);
         }
         out.printf(
                 "  heap: peak %.0f MB used of %.0f MB max%n",
-                peakHeap() / 1e6, Runtime.getRuntime().maxMemory() / 1e6);
+                BenchCommand.peakHeapBytes() / 1e6, Runtime.getRuntime().maxMemory() / 1e6);
         out.flush();
     }
 
@@ -233,26 +230,5 @@ final class BenchGrow implements Callable<Integer> {
             }
             return n;
         }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    private static long peakHeap() {
-        long n = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
-                n += pool.getPeakUsage().getUsed();
-            }
-        }
-        return n;
     }
 }

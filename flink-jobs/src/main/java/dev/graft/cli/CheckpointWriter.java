@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.connectors.LocalFiles;
 import dev.graft.connectors.hf.ArchSpecs;
 import dev.graft.connectors.hf.Verifications;
 import dev.graft.connectors.safetensors.SafetensorsSource;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -102,7 +102,7 @@ final class CheckpointWriter {
                     (System.nanoTime() - start) / 1e9,
                     optimizerNote);
         } catch (Exception e) {
-            deleteTree(dst);
+            LocalFiles.deleteTree(dst);
             throw e;
         }
     }
@@ -144,17 +144,6 @@ final class CheckpointWriter {
         }
         new TreeMap<>(options).forEach(ops::put);
         Files.write(file, JSON.writeValueAsBytes(m));
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** A one-line progress bar on stderr, redrawn when the percentage changes. */

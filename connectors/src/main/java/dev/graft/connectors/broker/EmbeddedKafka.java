@@ -1,5 +1,7 @@
 package dev.graft.connectors.broker;
 
+import dev.graft.connectors.LocalFiles;
+
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -17,11 +19,8 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -103,33 +102,16 @@ public final class EmbeddedKafka implements AutoCloseable {
             LOG.warn("Embedded Kafka broker did not shut down cleanly: {}", e.toString());
         }
         if (deleteOnClose) {
-            deleteRecursively(dataDirectory);
+            try {
+                LocalFiles.deleteTree(dataDirectory);
+            } catch (IOException e) {
+                LOG.warn(
+                        "Could not delete embedded Kafka data in {}: {}",
+                        dataDirectory,
+                        e.toString());
+            }
         } else {
             LOG.info("Embedded Kafka data kept in {}", dataDirectory);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        try {
-            Files.walkFileTree(
-                    root,
-                    new SimpleFileVisitor<>() {
-                        @Override
-                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                                throws IOException {
-                            Files.deleteIfExists(file);
-                            return FileVisitResult.CONTINUE;
-                        }
-
-                        @Override
-                        public FileVisitResult postVisitDirectory(Path dir, IOException exc)
-                                throws IOException {
-                            Files.deleteIfExists(dir);
-                            return FileVisitResult.CONTINUE;
-                        }
-                    });
-        } catch (IOException e) {
-            LOG.warn("Could not delete embedded Kafka data in {}: {}", root, e.toString());
         }
     }
 

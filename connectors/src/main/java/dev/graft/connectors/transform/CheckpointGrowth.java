@@ -1,5 +1,6 @@
 package dev.graft.connectors.transform;
 
+import dev.graft.connectors.LocalFiles;
 import dev.graft.connectors.hf.HfConfig;
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsSource;
@@ -230,7 +231,7 @@ public final class CheckpointGrowth {
                                     request.probeTokens());
             return new Result(plan, verification, optimizerState);
         } catch (IOException | RuntimeException | Error e) {
-            deleteTree(dst);
+            LocalFiles.deleteTree(dst);
             throw e;
         }
     }
@@ -328,17 +329,6 @@ public final class CheckpointGrowth {
                 if (s.findAny().isPresent()) {
                     throw new IOException(dst + " exists and is not empty; give a new directory");
                 }
-            }
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
             }
         }
     }

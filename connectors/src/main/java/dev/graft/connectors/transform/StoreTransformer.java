@@ -1,5 +1,6 @@
 package dev.graft.connectors.transform;
 
+import dev.graft.connectors.LocalFiles;
 import dev.graft.connectors.hf.ArchSpecs;
 import dev.graft.connectors.hf.HfConfig;
 import dev.graft.connectors.hf.Verifications;
@@ -258,7 +259,7 @@ public final class StoreTransformer implements DecisionExecutor {
                         "published " + published.dir());
                 return published(decision, published, plan.schedule());
             } finally {
-                CheckpointGrowth.deleteTree(output);
+                LocalFiles.deleteTree(output);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Decision {} of run {} failed: {}", id, run, e.toString(), e);
