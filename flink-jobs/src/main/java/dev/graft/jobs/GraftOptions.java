@@ -238,7 +238,7 @@ public final class GraftOptions {
                     .withDescription(
                             "Metrics per run held back to put out-of-order steps back in order;"
                                     + " a step that arrives after more than this many later steps"
-                                    + " (or after reorder.max-delay) goes to graft.dlq as"
+                                    + " (or reorder.max-delay later) goes to graft.dlq as"
                                     + " OUT_OF_ORDER_STEP. 0 disables reordering. >= 0.");
 
     public static final ConfigOption<Duration> TRIGGER_REORDER_MAX_DELAY =
@@ -246,9 +246,13 @@ public final class GraftOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(2))
                     .withDescription(
-                            "Longest a metric waits in the reorder buffer (processing time); adds"
-                                    + " at most this much to the detection lag of a run that logs"
-                                    + " slowly. >= 0.");
+                            "The reorder buffer's time bound, on the run's own clock"
+                                    + " (wall_time_ms): a held metric is released once one at"
+                                    + " least this much newer arrives, so reordering depends only"
+                                    + " on the data, never on the job's speed. A run that sends"
+                                    + " nothing for this long (processing time) has its held"
+                                    + " metrics released: adds at most this much to the detection"
+                                    + " lag of a run that pauses. >= 0.");
 
     public static final ConfigOption<Duration> TRIGGER_CHECKPOINT_WAIT =
             ConfigOptions.key("graft.trigger.checkpoint-wait")

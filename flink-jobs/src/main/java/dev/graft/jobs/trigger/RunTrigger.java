@@ -87,7 +87,9 @@ import java.util.Map;
  *
  * <h2>Timers (processing time)</h2>
  *
- * The reorder buffer's delay, a waiting decision's deadline, the idle timeout (a run that sent
+ * The reorder buffer's quiet-run release ({@code reorder.max-delay} after a run's last record; a
+ * restarted job first gives every run that long to be replayed, so a restart never turns a
+ * reordering into a dead letter), a waiting decision's deadline, the idle timeout (a run that sent
  * nothing for {@code run-idle-timeout} is dead: its buffer is evaluated and its waiting decisions
  * emitted) and the state TTL (all of a silent run's state is dropped after {@code state-ttl}).
  */
@@ -109,6 +111,10 @@ public class RunTrigger
 
     private transient RunDetector detector;
     private transient StepSequencer sequencer;
+
+    /** Processing time of this instance's first record or timer: its start, or its restart. */
+    private transient long startedAt = MetricPoint.NO_TIME;
+
     private transient GrowthPolicy policy;
     private transient ValueState<RunState> runState;
     private transient ValueState<ArchSpec> currentArch;
@@ -188,6 +194,9 @@ public class RunTrigger
     public void processElement(RunEvent event, ReadOnlyContext ctx, Collector<GrowthDecision> out)
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
+        if (startedAt == MetricPoint.NO_TIME) {
+            startedAt = now;
+        }
         RunState state = runState.value();
         if (state == null || state.idle()) {
             runsTracked++;
@@ -761,16 +770,25 @@ public class RunTrigger
             return;
         }
         long now = ctx.timerService().currentProcessingTime();
+        if (startedAt == MetricPoint.NO_TIME) {
+            startedAt = now;
+        }
         ReadOnlyBroadcastState<String, BudgetChange> fleet = ctx.getBroadcastState(FLEET_BUDGET);
 
-        StepSequencer.Result due = sequencer.releaseDue(state.sequence(), now);
-        if (!due.released().isEmpty()) {
-            state = state.withSequence(due.state());
-            state = evaluate(due.released(), state, ctx, fleet, out, now);
+        // A run is quiet when it sent nothing for max-delay since its last record, or since this
+        // instance (re)started: after a restore, its records may still be on their way back.
+        long replayedBy = startedAt + sequencer.maxDelayMillis();
+        if (now >= replayedBy) {
+            StepSequencer.Result due = sequencer.releaseDue(state.sequence(), now);
+            if (!due.released().isEmpty()) {
+                state = state.withSequence(due.state());
+                state = evaluate(due.released(), state, ctx, fleet, out, now);
+            }
         }
         if (state.sequence().hasBuffered()) {
             ctx.timerService()
-                    .registerProcessingTimeTimer(sequencer.deadlineMillis(state.sequence()));
+                    .registerProcessingTimeTimer(
+                            Math.max(sequencer.deadlineMillis(state.sequence()), replayedBy));
         }
         emitExpired(now, false, out);
 

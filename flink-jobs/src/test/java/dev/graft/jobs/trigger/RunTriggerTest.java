@@ -372,7 +372,7 @@ class RunTriggerTest {
     }
 
     @Test
-    void theReorderBufferIsReleasedByAProcessingTimeTimer() throws Exception {
+    void aQuietRunsReorderBufferIsReleasedByAProcessingTimeTimer() throws Exception {
         open(
                 c -> {
                     c.set(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, 100);
@@ -384,6 +384,56 @@ class RunTriggerTest {
         harness.setProcessingTime(2_999);
         assertThat(decisions()).isEmpty();
         harness.setProcessingTime(3_000);
+        assertThat(decisions()).extracting(GrowthDecision::getStep).containsExactly(4L);
+    }
+
+    @Test
+    void aSlowOrLoadedJobNeverTurnsAReorderingIntoADeadLetter() throws Exception {
+        open(
+                c -> {
+                    c.set(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, 100);
+                    c.set(GraftOptions.TRIGGER_REORDER_MAX_DELAY, Duration.ofSeconds(2));
+                });
+        // Adjacent pairs swapped, each record 1.5 s of processing time after the last (a slow
+        // job): the time bound is the run's own clock (1 ms per step here), so the buffer keeps
+        // them all and puts them back in order.
+        long now = 0;
+        for (long step : new long[] {2, 1, 4, 3, 6, 5, 8, 7}) {
+            harness.setProcessingTime(now += 1_500);
+            send("r1", 0, step, 1.0);
+        }
+        assertThat(deadLetters()).isEmpty();
+        assertThat(decisions()).isEmpty();
+        harness.setProcessingTime(now + 2_000); // the run went quiet: its buffer is evaluated
+        assertThat(decisions()).extracting(GrowthDecision::getStep).containsExactly(4L);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void afterARestoreTheQuietReleaseWaitsForTheReplayedRecords() throws Exception {
+        open(
+                c -> {
+                    c.set(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, 100);
+                    c.set(GraftOptions.TRIGGER_REORDER_MAX_DELAY, Duration.ofSeconds(2));
+                });
+        harness.setProcessingTime(1_000);
+        send("r1", 0, 2, 1.0);
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+        harness = newHarness();
+        harness.initializeState(snapshot);
+        harness.open();
+        // The job comes back long after step 2's quiet deadline (3 000); step 1, which followed
+        // it before the failure, is replayed only now. It is put back in order, not dead-lettered.
+        harness.setProcessingTime(10_000);
+        send("r1", 0, 1, 1.0);
+        harness.setProcessingTime(11_999);
+        assertThat(deadLetters()).isEmpty();
+        send("r1", 0, 3, 1.0);
+        send("r1", 0, 4, 1.0);
+        assertThat(decisions()).isEmpty();
+        harness.setProcessingTime(14_000);
+        assertThat(deadLetters()).isEmpty();
         assertThat(decisions()).extracting(GrowthDecision::getStep).containsExactly(4L);
     }
 

@@ -166,6 +166,9 @@ class TriggerJobExactlyOnceITCase {
         conf.set(GraftOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
         conf.set(GraftOptions.TRIGGER_PLATEAU_PATIENCE, 5);
         conf.set(GraftOptions.TRIGGER_CHECKPOINT_WAIT, Duration.ofSeconds(60));
+        // Reordering here is decided by the data alone (the record bound and the runs' own
+        // clocks); a quiet run's processing-time release must not race a loaded CI machine.
+        conf.set(GraftOptions.TRIGGER_REORDER_MAX_DELAY, Duration.ofSeconds(30));
         GraftSettings settings = GraftSettings.from(conf);
         GraftTopology topology = new GraftTopology(settings, topics);
         TriggerJob job =

@@ -57,7 +57,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is on the dead-letter topic with its reason, topic, partition and offset. Expected firing steps
  * come from the independent PyTorch reference ({@link GoldenPlateau}).
  */
-@Timeout(180)
+@Timeout(360)
 class TriggerJobITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK =
@@ -247,6 +247,9 @@ class TriggerJobITCase {
         conf.set(GraftOptions.TRIGGER_PLATEAU_PATIENCE, 20);
         // No checkpoints are sent here: decisions wait briefly, then say so.
         conf.set(GraftOptions.TRIGGER_CHECKPOINT_WAIT, Duration.ofSeconds(1));
+        // What is asserted is decided by the data alone (the record bound and the runs' own
+        // clocks); a quiet run's processing-time release must not race a loaded CI machine.
+        conf.set(GraftOptions.TRIGGER_REORDER_MAX_DELAY, Duration.ofSeconds(30));
         GraftSettings settings = GraftSettings.from(conf);
         GraftTopology topology = new GraftTopology(settings, topics);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -265,7 +268,7 @@ class TriggerJobITCase {
             TopicCodec<GrowthDecision> decisionCodec =
                     TopicCodec.of("graft.decisions", GrowthDecision.class);
             TopicCodec<DeadLetter> dlqCodec = TopicCodec.of("graft.dlq", DeadLetter.class);
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
             long settledSince = -1;
             while (System.nanoTime() < deadline) {
                 boolean complete =

@@ -16,8 +16,8 @@ import java.util.Arrays;
  * @param wallTimes their wall times
  * @param values their values
  * @param size values buffered
- * @param oldestSinceMillis processing time since when the buffer holds values, {@link
- *     MetricPoint#NO_TIME} when empty
+ * @param lastArrivalMillis processing time of the last value offered while values wait, {@link
+ *     MetricPoint#NO_TIME} when the buffer is empty
  */
 public record SequencerState(
         long lastStep,
@@ -28,7 +28,7 @@ public record SequencerState(
         long[] wallTimes,
         double[] values,
         int size,
-        long oldestSinceMillis) {
+        long lastArrivalMillis) {
 
     /** Copies the arrays and checks their shapes. */
     public SequencerState {
@@ -94,7 +94,7 @@ public record SequencerState(
                 && recentSize == s.recentSize
                 && recentNext == s.recentNext
                 && size == s.size
-                && oldestSinceMillis == s.oldestSinceMillis
+                && lastArrivalMillis == s.lastArrivalMillis
                 && Arrays.equals(recent, s.recent)
                 && Arrays.equals(steps, s.steps)
                 && Arrays.equals(wallTimes, s.wallTimes)
@@ -112,8 +112,8 @@ public record SequencerState(
                 + lastStep
                 + ", buffered="
                 + Arrays.toString(Arrays.copyOf(steps, size))
-                + ", oldestSinceMillis="
-                + oldestSinceMillis
+                + ", lastArrivalMillis="
+                + lastArrivalMillis
                 + "]";
     }
 }

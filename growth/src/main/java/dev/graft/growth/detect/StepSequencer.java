@@ -6,15 +6,26 @@ import java.util.Objects;
 
 /**
  * Puts one (run, generation)'s values back in step order and drops duplicate deliveries, before any
- * detector sees them. Pure: {@link SequencerState} is passed in and returned; time is the
- * processing time the caller supplies.
+ * detector sees them. Pure: {@link SequencerState} is passed in and returned; time is supplied by
+ * the caller.
  *
  * <h2>Semantics</h2>
  *
- * A value is buffered; the buffer holds at most {@code maxBuffered} values and releases them lowest
- * step first, when it would hold more, or all at once when the oldest has waited {@code
- * maxDelayMillis} ({@link #releaseDue}). So a value that arrives at most {@code maxBuffered}
- * records or {@code maxDelayMillis} late is put back in its place. Then, per offered value:
+ * A value is buffered and released lowest step first, when one of these holds:
+ *
+ * <ol>
+ *   <li>the buffer would hold more than {@code maxBuffered} values (the record bound);
+ *   <li>a value arrives whose wall time (the run's own clock, {@code wall_time_ms}) is at least
+ *       {@code maxDelayMillis} newer than the buffered value's (the time bound, like an event-time
+ *       watermark per run: it depends only on the data, never on how fast or loaded the job is);
+ *   <li>the run has sent nothing for {@code maxDelayMillis} of processing time ({@link
+ *       #releaseDue}): a run that pauses or stops gets its last values evaluated.
+ * </ol>
+ *
+ * So a value that arrives at most {@code maxBuffered} records, or {@code maxDelayMillis} of the
+ * run's clock, after a higher step is put back in its place, whatever the job's speed; only a run
+ * that goes quiet mid-reorder, for longer than {@code maxDelayMillis}, has its buffer released by
+ * processing time. Then, per offered value:
  *
  * <ul>
  *   <li>its step equals a buffered step, the last released step or one of the recently released
@@ -110,7 +121,9 @@ public final class StepSequencer {
     /**
      * Offers one value.
      *
-     * @param nowMillis the processing time now (starts the delay of an empty buffer)
+     * @param wallTimeMillis the value's time on the run's clock ({@link MetricPoint#NO_TIME} when
+     *     unknown: then only the record bound and quiet runs release it)
+     * @param nowMillis the processing time now (the run's last arrival, for {@link #releaseDue})
      */
     public Result offer(
             SequencerState state, long step, long wallTimeMillis, double value, long nowMillis) {
@@ -136,19 +149,33 @@ public final class StepSequencer {
         walls[at] = wallTimeMillis;
         values[at] = value;
         size++;
-        long since = state.size() == 0 ? nowMillis : state.oldestSinceMillis();
-        return release(state, steps, walls, values, size, since, size - maxBuffered);
+        int count = Math.max(0, size - maxBuffered);
+        if (wallTimeMillis != MetricPoint.NO_TIME) {
+            // The time bound, on the run's clock: everything up to the highest step that is at
+            // least maxDelay older than the newest value goes.
+            for (int i = size - 1; i >= count; i--) {
+                if (walls[i] != MetricPoint.NO_TIME
+                        && walls[i] <= wallTimeMillis - maxDelayMillis) {
+                    count = i + 1;
+                    break;
+                }
+            }
+        }
+        return release(state, steps, walls, values, size, nowMillis, count);
     }
 
-    /** Releases everything buffered if the oldest has waited {@code maxDelayMillis}. */
+    /**
+     * Releases everything buffered if the run has sent nothing for {@code maxDelayMillis} of
+     * processing time (its last arrival is {@link SequencerState#lastArrivalMillis}).
+     */
     public Result releaseDue(SequencerState state, long nowMillis) {
-        if (state.size() > 0 && nowMillis - state.oldestSinceMillis() >= maxDelayMillis) {
+        if (state.size() > 0 && nowMillis - state.lastArrivalMillis() >= maxDelayMillis) {
             return flush(state);
         }
         return new Result(state, Verdict.ACCEPTED, List.of());
     }
 
-    /** Releases everything buffered (the run went idle, or a new generation starts). */
+    /** Releases everything buffered (the run went quiet or idle, or a new generation starts). */
     public Result flush(SequencerState state) {
         return release(
                 state,
@@ -156,13 +183,16 @@ public final class StepSequencer {
                 state.wallTimes(),
                 state.values(),
                 state.size(),
-                state.oldestSinceMillis(),
+                state.lastArrivalMillis(),
                 state.size());
     }
 
-    /** When {@link #releaseDue} will release, or {@link MetricPoint#NO_TIME} when empty. */
+    /**
+     * When {@link #releaseDue} will release if nothing else arrives, or {@link MetricPoint#NO_TIME}
+     * when the buffer is empty.
+     */
     public long deadlineMillis(SequencerState state) {
-        return state.size() == 0 ? MetricPoint.NO_TIME : state.oldestSinceMillis() + maxDelayMillis;
+        return state.size() == 0 ? MetricPoint.NO_TIME : state.lastArrivalMillis() + maxDelayMillis;
     }
 
     private Result release(
@@ -171,7 +201,7 @@ public final class StepSequencer {
             long[] walls,
             double[] values,
             int size,
-            long since,
+            long lastArrival,
             int count) {
         count = Math.max(0, Math.min(count, size));
         // One value is the common case (a full buffer releases its lowest): no list copying.
@@ -209,7 +239,7 @@ public final class StepSequencer {
                         walls,
                         values,
                         size,
-                        size == 0 ? MetricPoint.NO_TIME : since),
+                        size == 0 ? MetricPoint.NO_TIME : lastArrival),
                 Verdict.ACCEPTED,
                 released != null ? released : single == null ? List.of() : List.of(single));
     }

@@ -49,16 +49,48 @@ class StepSequencerTest {
     }
 
     @Test
-    void releasesEverythingOnceTheOldestHasWaitedTheDelay() {
+    void aQuietRunHasItsBufferReleasedTheDelayAfterItsLastValue() {
         StepSequencer seq = new StepSequencer(10, 1_000);
         SequencerState s = seq.offer(seq.initialState(), 2, 0, 1, 500).state();
         s = seq.offer(s, 1, 0, 1, 900).state();
-        assertThat(seq.deadlineMillis(s)).isEqualTo(1_500);
-        assertThat(seq.releaseDue(s, 1_499).released()).isEmpty();
-        assertThat(seq.releaseDue(s, 1_500).released())
+        // Measured from the last arrival, not the oldest: the run was still sending at 900.
+        assertThat(seq.deadlineMillis(s)).isEqualTo(1_900);
+        assertThat(seq.releaseDue(s, 1_899).released()).isEmpty();
+        assertThat(seq.releaseDue(s, 1_900).released())
                 .extracting(MetricPoint::step)
                 .containsExactly(1L, 2L);
-        assertThat(seq.deadlineMillis(seq.releaseDue(s, 1_500).state()))
+        assertThat(seq.deadlineMillis(seq.releaseDue(s, 1_900).state()))
                 .isEqualTo(MetricPoint.NO_TIME);
+    }
+
+    @Test
+    void theTimeBoundIsTheRunsOwnClockSoProcessingSpeedNeverDecidesTheOrder() {
+        StepSequencer seq = new StepSequencer(10, 1_000);
+        // Wall times 10 s apart per step; arrivals (processing time) far apart too, as in a slow,
+        // loaded job: nothing is released by processing time while values keep coming.
+        SequencerState s = seq.offer(seq.initialState(), 2, 20_000, 2.0, 0).state();
+        StepSequencer.Result r = seq.offer(s, 1, 10_000, 1.0, 5_000);
+        assertThat(r.released()).isEmpty(); // 1 is older than 2: nothing newer than 2 yet
+        r = seq.offer(r.state(), 3, 20_500, 3.0, 60_000);
+        assertThat(r.released()).extracting(MetricPoint::step).containsExactly(1L);
+        r = seq.offer(r.state(), 4, 21_500, 4.0, 120_000);
+        // 2 (20 000) is 1 500 older than 4: released, and 3 (20 500) exactly the bound: too.
+        assertThat(r.released()).extracting(MetricPoint::step).containsExactly(2L, 3L);
+        assertThat(r.state().size()).isEqualTo(1);
+        // Redelivered 3 is a duplicate; a step below the last released one is late.
+        assertThat(seq.offer(r.state(), 3, 21_000, 0, 120_001).verdict())
+                .isEqualTo(StepSequencer.Verdict.DUPLICATE);
+        assertThat(seq.offer(r.state(), 0, 21_000, 0, 120_001).verdict())
+                .isEqualTo(StepSequencer.Verdict.LATE);
+    }
+
+    @Test
+    void valuesWithoutAWallTimeAreReleasedOnlyByTheRecordBoundOrQuiet() {
+        StepSequencer seq = new StepSequencer(2, 0);
+        SequencerState s = seq.offer(seq.initialState(), 1, MetricPoint.NO_TIME, 1, 0).state();
+        StepSequencer.Result r = seq.offer(s, 2, MetricPoint.NO_TIME, 1, 0);
+        assertThat(r.released()).isEmpty();
+        r = seq.offer(r.state(), 3, MetricPoint.NO_TIME, 1, 0);
+        assertThat(r.released()).extracting(MetricPoint::step).containsExactly(1L);
     }
 }
