@@ -25,14 +25,15 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  *
- * <p>Deterministic: each tensor's values depend only on the seed and the tensor's name, and are
- * made when read (nothing is held).
+ * <p>Deterministic: each tensor's values depend only on the seed and the tensor's name. They are
+ * made when first read and kept (a model reads its weights on every forward pass).
  */
 public final class RandomInit implements TensorSource {
 
     private final List<TensorInfo> tensors;
     private final double std;
     private final long seed;
+    private final Map<String, ByteBuffer> made = new java.util.concurrent.ConcurrentHashMap<>();
 
     private RandomInit(List<TensorInfo> tensors, double std, long seed) {
         this.tensors = tensors.stream().map(t -> t.withDType(DType.F32)).toList();
@@ -65,6 +66,12 @@ public final class RandomInit implements TensorSource {
 
     @Override
     public ByteBuffer readRaw(String name) {
+        return made.computeIfAbsent(name, this::make)
+                .asReadOnlyBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private ByteBuffer make(String name) {
         TensorInfo info =
                 tensors.stream()
                         .filter(t -> t.name().equals(name))
@@ -92,7 +99,9 @@ public final class RandomInit implements TensorSource {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        made.clear();
+    }
 
     private static long nameHash(String name) {
         long h = 0xcbf29ce484222325L;

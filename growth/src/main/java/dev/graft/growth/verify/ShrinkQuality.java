@@ -44,16 +44,21 @@ public record ShrinkQuality(
     }
 
     /**
-     * Runs both models on every sequence of {@code probes}, of any lengths (each runs alone, so no
-     * padding is involved), and compares them: the cosine is averaged over sequences, the hidden
-     * error and the relative |Δlogit| are taken over all of them together.
+     * Runs both models on every sequence of {@code probes}, of any lengths (sequences of one length
+     * run as one batch, so no padding is involved), and compares them: the cosine is averaged over
+     * sequences, the hidden error and the relative |Δlogit| are taken over all of them together.
      */
     public static ShrinkQuality measureSequences(
             TransformerModel source, TransformerModel shrunk, int[] keptHidden, List<int[]> probes)
             throws IOException {
-        List<ModelInput> batches = new ArrayList<>();
+        // sequences of one length run together: a batch without padding
+        java.util.Map<Integer, List<int[]>> byLength = new java.util.TreeMap<>();
         for (int[] p : probes) {
-            batches.add(ModelInput.of(new int[][] {p}));
+            byLength.computeIfAbsent(p.length, k -> new ArrayList<>()).add(p);
+        }
+        List<ModelInput> batches = new ArrayList<>();
+        for (List<int[]> same : byLength.values()) {
+            batches.add(ModelInput.of(same.toArray(new int[0][])));
         }
         return measure(source, shrunk, keptHidden, batches);
     }
