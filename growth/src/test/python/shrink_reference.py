@@ -5,8 +5,11 @@ Written from research/OPERATORS.md §2.6 (weight subcloning, arXiv 2312.09299), 
 selection, arXiv 2311.18823) and §2.10 (Minitron block importance), not from the Java code.
 
 * subclone: importance = mean |activation| over all calibration tokens, from this file's own float64
-  forward pass with taps: residual channels = sum over the stream's writers (embeddings, attention
-  output projection, FFN down projection of every block) of mean |output|; heads = mean |softmax·V|
+  forward pass with taps: residual channels = sum over every point of the residual stream of mean
+  |value| -- pre-LN gpt2/llama: the stream's writers (embeddings, attention output projection, FFN
+  down projection of every block); post-LN bert: the stream itself, i.e. the output of the
+  embedding LayerNorm and of both LayerNorms of every block (what the sublayers add is
+  re-normalised there, so their raw outputs are not the stream); heads = mean |softmax·V|
   over the head's channels; a GQA KV group = sum of its query heads; FFN neurons = mean |input of the
   down projection|. Sort descending (stable: ties keep the lower index first), keep the first.
   Blocks removed from the middle: drop [L'//2, L'//2 + L - L'). Every weight matrix whose input
@@ -97,11 +100,12 @@ def bert_tap(P, c, ids, tap):
         p = f'{b}encoder.layer.{i}.'; h0 = h
         o = heads_out(lin(h, p+'attention.self.query'), lin(h, p+'attention.self.key'), lin(h, p+'attention.self.value'), H, H, hd, False, False)
         tap.head(i, o)
-        a = lin(o, p+'attention.output.dense'); tap.write(a)
+        a = lin(o, p+'attention.output.dense')
         h = ln(h + a, P[p+'attention.output.LayerNorm.weight'], P[p+'attention.output.LayerNorm.bias'], eps)
+        tap.write(h)  # post-LN: the stream is each LayerNorm's output, not what the sublayers add
         m = gelu(lin(h, p+'intermediate.dense')); tap.neuron(i, m)
-        f = lin(m, p+'output.dense'); tap.write(f)
-        h = ln(h + f, P[p+'output.LayerNorm.weight'], P[p+'output.LayerNorm.bias'], eps)
+        f = lin(m, p+'output.dense')
+        h = ln(h + f, P[p+'output.LayerNorm.weight'], P[p+'output.LayerNorm.bias'], eps); tap.write(h)
         tap.block(i, h0, h)
 
 TAP = {'gpt2': gpt2_tap, 'llama': llama_tap, 'bert': bert_tap}

@@ -4,14 +4,15 @@ import dev.graft.connectors.hf.HfCheckpoint;
 import dev.graft.connectors.hf.HfConfig;
 import dev.graft.connectors.transform.CheckpointGrowth;
 import dev.graft.growth.arch.ArchSpec;
-import dev.graft.growth.model.ModelInput;
 import dev.graft.growth.model.TransformerModel;
 import dev.graft.growth.ops.GrowthOperator;
 import dev.graft.growth.ops.GrowthOptions;
 import dev.graft.growth.ops.GrowthPlan;
 import dev.graft.growth.ops.GrowthTarget;
 import dev.graft.growth.ops.Shrinking;
+import dev.graft.growth.tensor.TensorSource;
 import dev.graft.growth.verify.Probes;
+import dev.graft.growth.verify.RandomInit;
 import dev.graft.growth.verify.ShrinkQuality;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,7 +42,8 @@ import java.util.concurrent.Callable;
  * as {@code verify.*} — reported, not pass/fail.
  *
  * <p>{@code --compare} shrinks with all three operators into a temporary directory and prints the
- * table instead (point it at any Hugging Face checkpoint directory).
+ * table instead, with a random init of the same shape as the baseline (point it at any Hugging Face
+ * checkpoint directory).
  */
 @Command(
         name = "shrink",
@@ -55,6 +57,9 @@ import java.util.concurrent.Callable;
 public final class ShrinkCommand implements Callable<Integer> {
 
     static final int BAD_INPUT = 2;
+
+    /** Hugging Face's {@code initializer_range} for BERT, GPT-2 and Llama. */
+    static final double RANDOM_INIT_STD = 0.02;
 
     @Spec CommandSpec spec;
 
@@ -97,14 +102,16 @@ public final class ShrinkCommand implements Callable<Integer> {
     @Option(
             names = "--probe-file",
             description =
-                    "Held-out token ids for the verification numbers (equal-length lines);"
-                            + " default: seeded random sequences.")
+                    "Held-out token ids for the verification numbers, one sequence per line"
+                            + " (any lengths; each runs alone); default: seeded random sequences.")
     Path probeFile;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed (random probes).")
     long seed;
 
-    @Option(names = "--compare", description = "Print subclone vs select vs magnitude; no DST.")
+    @Option(
+            names = "--compare",
+            description = "Print subclone vs select vs magnitude vs random init; no DST.")
     boolean compare;
 
     @Option(names = "--dry-run", description = "Print the plan; write nothing.")
@@ -240,16 +247,19 @@ public final class ShrinkCommand implements Callable<Integer> {
         ObjectNode config = ckpt.config();
         writer.write(plan, config, ckpt.tensors(), extra, progress);
         Map<String, String> quality = new TreeMap<>();
-        try (HfCheckpoint shrunk = HfCheckpoint.open(dir).requireComplete();
-                TransformerModel a = TransformerModel.of(arch, ckpt.tensors());
-                TransformerModel b = TransformerModel.of(shrunk.arch(), shrunk.tensors())) {
-            ModelInput probes = probes(arch);
-            ShrinkQuality q = ShrinkQuality.measure(a, b, Shrinking.keptHidden(plan), probes);
+        try (HfCheckpoint shrunk = HfCheckpoint.open(dir).requireComplete()) {
+            ShrinkQuality q =
+                    quality(
+                            arch,
+                            ckpt,
+                            shrunk.arch(),
+                            shrunk.tensors(),
+                            Shrinking.keptHidden(plan));
             quality.put("verify.embedding_cosine", fmt(q.embeddingCosine()));
             quality.put("verify.hidden_relative_error", fmt(q.hiddenRelativeError()));
             quality.put("verify.relative_logit_delta", fmt(q.relativeLogitDelta()));
-            quality.put("verify.probe_sequences", Integer.toString(probes.batchSize()));
-            quality.put("verify.probe_tokens", Integer.toString(probes.sequenceLength()));
+            quality.put("verify.probe_sequences", Integer.toString(q.logits().probeSequences()));
+            quality.put("verify.probe_tokens", Integer.toString(q.logits().probeTokens()));
             quality.put(
                     "verify.probes",
                     probeFile != null
@@ -271,6 +281,7 @@ public final class ShrinkCommand implements Callable<Integer> {
             PrintWriter out)
             throws Exception {
         Path tmp = Files.createTempDirectory("graft-shrink-compare");
+        GrowthPlan selectPlan = null;
         try {
             out.println(
                     "| operator | target | embedding cosine | hidden rel. error | relative max |Δlogit| |");
@@ -295,6 +306,27 @@ public final class ShrinkCommand implements Callable<Integer> {
                         q.get("verify.hidden_relative_error"),
                         q.get("verify.relative_logit_delta"));
                 out.flush();
+                if (o == GrowthOperator.SELECT) {
+                    selectPlan = plan;
+                }
+            }
+            // the baseline every shrink must beat: a fresh init of the same shape, compared on
+            // select's channels (a random model has no channel correspondence; any choice is as
+            // arbitrary)
+            try (HfCheckpoint shape = HfCheckpoint.open(tmp.resolve("select")).requireComplete();
+                    RandomInit random =
+                            RandomInit.like(shape.tensors().tensors(), RANDOM_INIT_STD, seed)) {
+                ShrinkQuality q =
+                        quality(arch, ckpt, shape.arch(), random, Shrinking.keptHidden(selectPlan));
+                out.printf(
+                        Locale.ROOT,
+                        "| random init (N(0, %s²)) | %s | %s | %s | %s |%n",
+                        RANDOM_INIT_STD,
+                        to,
+                        fmt(q.embeddingCosine()),
+                        fmt(q.hiddenRelativeError()),
+                        fmt(q.relativeLogitDelta()));
+                out.flush();
             }
         } finally {
             try (var walk = Files.walk(tmp)) {
@@ -305,12 +337,23 @@ public final class ShrinkCommand implements Callable<Integer> {
         }
     }
 
-    private ModelInput probes(ArchSpec arch) throws IOException {
-        if (probeFile != null) {
-            return ModelInput.of(VerifyCommand.readTokenFile(probeFile));
+    /** The shrunk (or random) model against the source on the probes, on channels {@code kept}. */
+    private ShrinkQuality quality(
+            ArchSpec arch,
+            HfCheckpoint ckpt,
+            ArchSpec shrunkArch,
+            TensorSource shrunkTensors,
+            int[] kept)
+            throws IOException {
+        try (TransformerModel a = TransformerModel.of(arch, ckpt.tensors());
+                TransformerModel b = TransformerModel.of(shrunkArch, shrunkTensors)) {
+            if (probeFile != null) {
+                return ShrinkQuality.measureSequences(a, b, kept, readSequences(probeFile));
+            }
+            int tokens = Math.min(32, arch.family().isLlamaLike() ? 32 : arch.maxPositions());
+            return ShrinkQuality.measure(
+                    a, b, kept, Probes.random(seed + 1, 4, tokens, arch.vocabSize()));
         }
-        int tokens = Math.min(32, arch.family().isLlamaLike() ? 32 : arch.maxPositions());
-        return Probes.random(seed + 1, 4, tokens, arch.vocabSize());
     }
 
     private static String fmt(double v) {

@@ -41,6 +41,13 @@ public interface ActivationTap {
     default void attentionOutput(int layer, INDArray x) {}
 
     /**
+     * Post-LN models only (bert): the residual stream between attention and the FFN, after
+     * attention's add-and-LayerNorm. Pre-LN models have no such point (their stream is only
+     * normalised on the way into a sublayer).
+     */
+    default void attentionNormOutput(int layer, INDArray h) {}
+
+    /**
      * The FFN's intermediate activations, the input of its down projection (gpt2/bert: act(fc(x));
      * llama: silu(gate(x))·up(x)).
      */

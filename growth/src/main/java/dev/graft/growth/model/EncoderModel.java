@@ -234,6 +234,7 @@ final class EncoderModel extends AbstractModel {
                         weights.get(n.attentionNorm + "." + w),
                         weights.get(n.attentionNorm + "." + b),
                         eps);
+        tap.attentionNormOutput(index, a);
         INDArray f =
                 activation.applyInPlace(
                         Nn.linear(

@@ -19,10 +19,16 @@ import java.util.List;
  * average the absolute activations over sequences and positions.
  *
  * <ul>
- *   <li><b>Residual-stream channels</b>: one score per channel shared by every layer, the sum over
- *       everything that writes into the stream (the embeddings and, per block, the attention and
- *       FFN output projections) of mean |output| — "the sum of neuron importance scores across all
- *       layers connected by residual paths".
+ *   <li><b>Residual-stream channels</b>: one score per channel shared by every layer, "the sum of
+ *       neuron importance scores across all layers connected by residual paths": the sum of mean
+ *       |value| over every point where the residual stream is. In a pre-LN model (gpt2, llama) the
+ *       stream is the running sum of what is written into it, so the points are its writers: the
+ *       embeddings and, per block, the attention and FFN output projections. In a post-LN model
+ *       (bert) every add is followed by a LayerNorm and the stream <i>is</i> that LayerNorm's
+ *       output: the points are the embedding LayerNorm and, per block, the attention and output
+ *       LayerNorms. (Scoring a post-LN model by its sublayers' raw outputs ranks channels by what
+ *       is re-normalised away; on all-MiniLM-L6-v2 that kept worse channels than even spacing —
+ *       docs/operators.md, "Shrinking real weights".)
  *   <li><b>Heads</b>, per layer: mean |attention output| over the head's channels ("neurons after
  *       the softmax"), before the output projection. Under GQA a KV group scores the sum of its
  *       query heads (see {@link Shrinking}).
@@ -46,6 +52,7 @@ public final class ActivationImportance implements ActivationTap {
     private final double[] blocks;
     private final int headDim;
     private final INDArray[] blockInputs;
+    private final boolean postNorm;
     private long rows;
 
     private ActivationImportance(ArchSpec arch) {
@@ -56,6 +63,7 @@ public final class ActivationImportance implements ActivationTap {
         this.blocks = new double[layers];
         this.headDim = arch.headDim();
         this.blockInputs = new INDArray[layers];
+        this.postNorm = arch.family().isEncoder();
     }
 
     /**
@@ -113,7 +121,16 @@ public final class ActivationImportance implements ActivationTap {
             }
             bs[l] = blocks[l] / n;
         }
-        return new Importance("activations (mean |a| over " + rows + " tokens)", h, hs, fs, bs);
+        return new Importance(
+                "activations (mean |a| over "
+                        + rows
+                        + " tokens; residual channels "
+                        + (postNorm ? "at every LayerNorm output" : "at every write")
+                        + ")",
+                h,
+                hs,
+                fs,
+                bs);
     }
 
     private static double[] columnAbsSums(INDArray x) {
@@ -146,7 +163,16 @@ public final class ActivationImportance implements ActivationTap {
 
     @Override
     public void attentionOutput(int layer, INDArray x) {
-        add(hidden, columnAbsSums(x));
+        if (!postNorm) {
+            add(hidden, columnAbsSums(x));
+        }
+    }
+
+    @Override
+    public void attentionNormOutput(int layer, INDArray h) {
+        if (postNorm) {
+            add(hidden, columnAbsSums(h));
+        }
     }
 
     @Override
@@ -156,11 +182,16 @@ public final class ActivationImportance implements ActivationTap {
 
     @Override
     public void ffnOutput(int layer, INDArray x) {
-        add(hidden, columnAbsSums(x));
+        if (!postNorm) {
+            add(hidden, columnAbsSums(x));
+        }
     }
 
     @Override
     public void blockOutput(int layer, INDArray h) {
+        if (postNorm) {
+            add(hidden, columnAbsSums(h));
+        }
         INDArray in = blockInputs[layer].castTo(DataType.DOUBLE);
         INDArray out = h.castTo(DataType.DOUBLE);
         double[] dot = in.mul(out).sum(1).toDoubleVector();

@@ -7,6 +7,8 @@ import dev.graft.growth.model.TransformerModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -34,9 +36,38 @@ public record ShrinkQuality(
         Objects.requireNonNull(logits, "logits");
     }
 
-    /** Runs both models on {@code probes} (no padding) and compares them. */
+    /** Runs both models on {@code probes} (one batch, no padding) and compares them. */
     public static ShrinkQuality measure(
             TransformerModel source, TransformerModel shrunk, int[] keptHidden, ModelInput probes)
+            throws IOException {
+        return measure(source, shrunk, keptHidden, List.of(probes));
+    }
+
+    /**
+     * Runs both models on every sequence of {@code probes}, of any lengths (sequences of one length
+     * run as one batch, so no padding is involved), and compares them: the cosine is averaged over
+     * sequences, the hidden error and the relative |Δlogit| are taken over all of them together.
+     */
+    public static ShrinkQuality measureSequences(
+            TransformerModel source, TransformerModel shrunk, int[] keptHidden, List<int[]> probes)
+            throws IOException {
+        // sequences of one length run together: a batch without padding
+        java.util.Map<Integer, List<int[]>> byLength = new java.util.TreeMap<>();
+        for (int[] p : probes) {
+            byLength.computeIfAbsent(p.length, k -> new ArrayList<>()).add(p);
+        }
+        List<ModelInput> batches = new ArrayList<>();
+        for (List<int[]> same : byLength.values()) {
+            batches.add(ModelInput.of(same.toArray(new int[0][])));
+        }
+        return measure(source, shrunk, keptHidden, batches);
+    }
+
+    private static ShrinkQuality measure(
+            TransformerModel source,
+            TransformerModel shrunk,
+            int[] keptHidden,
+            List<ModelInput> batches)
             throws IOException {
         if (keptHidden.length != shrunk.arch().hiddenSize()) {
             throw new IllegalArgumentException(
@@ -44,34 +75,83 @@ public record ShrinkQuality(
                             + " kept channels for a shrunk model of hidden size "
                             + shrunk.arch().hiddenSize());
         }
-        float[][][] a;
-        float[][][] b;
-        try (ModelOutput out = source.forward(probes)) {
-            a = hidden(out.hiddenStates());
-        }
-        try (ModelOutput out = shrunk.forward(probes)) {
-            b = hidden(out.hiddenStates());
+        if (batches.isEmpty()) {
+            throw new IllegalArgumentException("no probe sequences to compare the models on");
         }
         double cosines = 0;
+        int sequences = 0;
         double diff = 0;
         double norm = 0;
-        for (int s = 0; s < a.length; s++) {
-            double[] pa = new double[keptHidden.length];
-            double[] pb = new double[keptHidden.length];
-            for (int t = 0; t < a[s].length; t++) {
-                for (int j = 0; j < keptHidden.length; j++) {
-                    double x = a[s][t][keptHidden[j]];
-                    double y = b[s][t][j];
-                    pa[j] += x;
-                    pb[j] += y;
-                    diff += (x - y) * (x - y);
-                    norm += x * x;
-                }
+        List<Verification> logits = new ArrayList<>();
+        for (ModelInput probes : batches) {
+            float[][][] a;
+            float[][][] b;
+            try (ModelOutput out = source.forward(probes)) {
+                a = hidden(out.hiddenStates());
             }
-            cosines += cosine(pa, pb);
+            try (ModelOutput out = shrunk.forward(probes)) {
+                b = hidden(out.hiddenStates());
+            }
+            for (int s = 0; s < a.length; s++) {
+                double[] pa = new double[keptHidden.length];
+                double[] pb = new double[keptHidden.length];
+                for (int t = 0; t < a[s].length; t++) {
+                    for (int j = 0; j < keptHidden.length; j++) {
+                        double x = a[s][t][keptHidden[j]];
+                        double y = b[s][t][j];
+                        pa[j] += x;
+                        pb[j] += y;
+                        diff += (x - y) * (x - y);
+                        norm += x * x;
+                    }
+                }
+                cosines += cosine(pa, pb);
+                sequences++;
+            }
+            logits.add(Verifier.verify(source, shrunk, probes, Claim.approximate()));
         }
-        Verification logits = Verifier.verify(source, shrunk, probes, Claim.approximate());
-        return new ShrinkQuality(cosines / a.length, Math.sqrt(diff / norm), logits);
+        return new ShrinkQuality(cosines / sequences, Math.sqrt(diff / norm), combine(logits));
+    }
+
+    /** One verification over all batches: max |Δ| and the scale over all, means weighted. */
+    private static Verification combine(List<Verification> parts) {
+        Verification first = parts.get(0);
+        if (parts.size() == 1 || first.method() == Verification.Method.NONE) {
+            return first;
+        }
+        int sequences = 0;
+        int tokens = 0;
+        double maxAbs = 0;
+        double meanAbs = 0;
+        double scale = 0;
+        long weight = 0;
+        boolean passed = true;
+        for (Verification v : parts) {
+            sequences += v.probeSequences();
+            tokens = Math.max(tokens, v.probeTokens());
+            maxAbs = Math.max(maxAbs, v.maxAbsDelta());
+            scale = Math.max(scale, v.logitScale());
+            long w = (long) v.probeSequences() * v.probeTokens();
+            meanAbs += v.meanAbsDelta() * w;
+            weight += w;
+            passed &= v.passed();
+        }
+        return new Verification(
+                first.method(),
+                sequences,
+                tokens,
+                first.computeDtype(),
+                maxAbs,
+                meanAbs / weight,
+                scale,
+                maxAbs == 0 ? 0 : maxAbs / scale,
+                first.tolerance(),
+                first.lossless(),
+                passed,
+                first.notes()
+                        .replaceFirst(
+                                "mean \\|Δ\\| \\S+$",
+                                String.format(Locale.ROOT, "mean |Δ| %.6g", meanAbs / weight)));
     }
 
     /** The relative max |Δlogit|, or NaN when the logits were not compared. */
