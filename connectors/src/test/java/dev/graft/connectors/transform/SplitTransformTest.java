@@ -2,12 +2,10 @@ package dev.graft.connectors.transform;
 
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsIndex;
-import dev.graft.connectors.safetensors.SafetensorsSource;
 import dev.graft.connectors.serde.Fixtures;
 import dev.graft.connectors.serde.RecordValidator;
 import dev.graft.connectors.store.CheckpointStore;
 import dev.graft.connectors.store.PublishedCheckpoint;
-import dev.graft.growth.tensor.TensorInfo;
 import dev.graft.schema.CheckpointPublished;
 import dev.graft.schema.CheckpointRef;
 import dev.graft.schema.FileEntry;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -105,33 +102,6 @@ class SplitTransformTest {
         return Path.of(java.net.URI.create(r.getCheckpoint().getUri()));
     }
 
-    /** Every tensor's name, dtype, shape and stored bytes, by name. */
-    private static Map<String, String> tensors(Path dir) throws IOException {
-        Map<String, String> out = new TreeMap<>();
-        try (SafetensorsSource in = SafetensorsCheckpoint.open(dir)) {
-            for (TensorInfo t : in.tensors()) {
-                ByteBuffer raw = in.readRaw(t.name());
-                byte[] bytes = new byte[raw.remaining()];
-                raw.get(bytes);
-                out.put(
-                        t.name(),
-                        t.dtype()
-                                + t.shapeString()
-                                + " "
-                                + java.util.HexFormat.of().formatHex(sha256(bytes)));
-            }
-        }
-        return out;
-    }
-
-    private static byte[] sha256(byte[] b) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private static Map<String, String> fileHashes(CheckpointPublished r) {
         return r.getFiles().stream()
                 .collect(
@@ -162,12 +132,12 @@ class SplitTransformTest {
                         "model.safetensors.index.json");
         assertThat(fileHashes(split).get("config.json"))
                 .isEqualTo(fileHashes(whole).get("config.json"));
-        assertThat(tensors(dir(split))).isEqualTo(tensors(dir(whole)));
+        assertThat(TensorDigests.of(dir(split))).isEqualTo(TensorDigests.of(dir(whole)));
         assertThat(split.getVerification().getMaxAbsDelta())
                 .isEqualTo(whole.getVerification().getMaxAbsDelta());
         SafetensorsIndex index =
                 SafetensorsIndex.read(dir(split).resolve(SafetensorsIndex.FILE_NAME));
-        assertThat(index.weightMap().keySet()).isEqualTo(tensors(dir(whole)).keySet());
+        assertThat(index.weightMap().keySet()).isEqualTo(TensorDigests.of(dir(whole)).keySet());
         assertThat(split.getOperatorOptions()).containsEntry("tensor_groups", "3");
         for (String run : List.of("run-1", "run-2")) {
             assertThat(store.list(run)).hasSize(1);
