@@ -42,6 +42,12 @@ import java.util.stream.Stream;
  * directory whose manifest is missing or invalid, or whose files differ from it, is never served
  * either.
  *
+ * <p><b>Split transforms.</b> A transform written by several workers stages its files one by one
+ * into a directory fixed by the decision ({@link #decisionStaging}), each file under a temporary
+ * name renamed once complete ({@link #stageFile}), so a worker that runs again finds what earlier
+ * attempts completed; {@link #publishStaged} then writes the manifest and renames the directory
+ * into place once.
+ *
  * <p><b>Idempotent.</b> The short hash of a transformed checkpoint derives from (run, generation,
  * decision id): publishing the same decision again returns the checkpoint already there. An
  * imported checkpoint (no decision) is named by the hash of its files.
@@ -299,7 +305,8 @@ public final class CheckpointStore {
         for (FileEntry f : files) {
             wanted.add(f.getPath());
         }
-        for (FileStatus s : fs.listStatus(staging)) {
+        FileStatus[] staged = fs.exists(staging) ? fs.listStatus(staging) : null;
+        for (FileStatus s : staged == null ? new FileStatus[0] : staged) {
             if (!wanted.contains(s.getPath().getName())) {
                 fs.delete(s.getPath(), true);
             }
