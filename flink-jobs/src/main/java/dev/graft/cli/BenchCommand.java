@@ -35,7 +35,12 @@ import java.util.stream.Stream;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks.",
-        subcommands = {BenchCommand.Io.class, BenchGrow.class, TriggerBench.class})
+        subcommands = {
+            BenchCommand.Io.class,
+            BenchGrow.class,
+            BenchTransform.class,
+            TriggerBench.class
+        })
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;

@@ -1,6 +1,7 @@
 package dev.graft.cli;
 
 import dev.graft.connectors.LocalFiles;
+import dev.graft.connectors.hf.HfConfig;
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsSource;
 import dev.graft.connectors.safetensors.ShardedSafetensorsWriter;
@@ -93,44 +94,8 @@ final class BenchGrow implements Callable<Integer> {
     }
 
     private void run(Path work, PrintWriter out) throws IOException {
-        ArchSpec arch =
-                new ArchSpec(
-                        Family.GPT2,
-                        vocab,
-                        hidden,
-                        layers,
-                        heads,
-                        heads,
-                        hidden / heads,
-                        4 * hidden,
-                        1024,
-                        Norm.LAYERNORM,
-                        1e-5,
-                        NormPlacement.PRE,
-                        "gelu_new",
-                        true,
-                        0,
-                        null,
-                        DType.F32,
-                        Map.of());
-        Path source = Files.createDirectories(work.resolve("source"));
-        List<TensorInfo> tensors = new ArrayList<>();
-        for (var e : TensorLayout.expected(arch, LayoutVariant.hubDefault(Family.GPT2))) {
-            if (e.isRequired()) {
-                tensors.add(new TensorInfo(e.name(), DType.F32, e.shape()));
-            }
-        }
-        SplittableRandom random = new SplittableRandom(1);
-        try (ShardedSafetensorsWriter w =
-                SafetensorsCheckpoint.create(source, tensors, Map.of(), Long.MAX_VALUE)) {
-            for (TensorInfo t : tensors) {
-                float[] v = new float[(int) t.elementCount()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (random.nextDouble() - 0.5) * 0.2f;
-                }
-                w.writeFloats(t.name(), v);
-            }
-        }
+        ArchSpec arch = gpt2(vocab, hidden, layers, heads);
+        Path source = writeSource(work.resolve("source"), arch);
         long sourceBytes = size(source);
         out.printf(
                 "bench grow: gpt2 n_embd=%d n_layer=%d vocab=%d, F32 source %,d bytes; ×%d width,"
@@ -186,6 +151,59 @@ final class BenchGrow implements Callable<Integer> {
                 "  heap: peak %.0f MB used of %.0f MB max%n",
                 BenchCommand.peakHeapBytes() / 1e6, Runtime.getRuntime().maxMemory() / 1e6);
         out.flush();
+    }
+
+    /** A GPT-2 architecture in F32, tied head, pre-LN, as the benchmarks generate it. */
+    static ArchSpec gpt2(int vocab, int hidden, int layers, int heads) {
+        return new ArchSpec(
+                Family.GPT2,
+                vocab,
+                hidden,
+                layers,
+                heads,
+                heads,
+                hidden / heads,
+                4 * hidden,
+                1024,
+                Norm.LAYERNORM,
+                1e-5,
+                NormPlacement.PRE,
+                "gelu_new",
+                true,
+                0,
+                null,
+                DType.F32,
+                Map.of());
+    }
+
+    /**
+     * Writes a checkpoint of {@code arch}'s tensors (seeded uniform values in ±0.1) and its {@code
+     * config.json} into {@code dir}.
+     */
+    static Path writeSource(Path dir, ArchSpec arch) throws IOException {
+        Path source = Files.createDirectories(dir);
+        List<TensorInfo> tensors = new ArrayList<>();
+        for (var e : TensorLayout.expected(arch, LayoutVariant.hubDefault(arch.family()))) {
+            if (e.isRequired()) {
+                tensors.add(new TensorInfo(e.name(), DType.F32, e.shape()));
+            }
+        }
+        SplittableRandom random = new SplittableRandom(1);
+        try (ShardedSafetensorsWriter w =
+                SafetensorsCheckpoint.create(source, tensors, Map.of(), Long.MAX_VALUE)) {
+            for (TensorInfo t : tensors) {
+                float[] v = new float[(int) t.elementCount()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (random.nextDouble() - 0.5) * 0.2f;
+                }
+                w.writeFloats(t.name(), v);
+            }
+        }
+        HfConfig.write(
+                source.resolve(HfConfig.FILE_NAME),
+                arch,
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+        return source;
     }
 
     interface Step {

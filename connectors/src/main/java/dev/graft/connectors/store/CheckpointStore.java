@@ -42,6 +42,12 @@ import java.util.stream.Stream;
  * directory whose manifest is missing or invalid, or whose files differ from it, is never served
  * either.
  *
+ * <p><b>Split transforms.</b> A transform written by several workers stages its files one by one
+ * into a directory fixed by the decision ({@link #decisionStaging}), each file under a temporary
+ * name renamed once complete ({@link #stageFile}), so a worker that runs again finds what earlier
+ * attempts completed; {@link #publishStaged} then writes the manifest and renames the directory
+ * into place once.
+ *
  * <p><b>Idempotent.</b> The short hash of a transformed checkpoint derives from (run, generation,
  * decision id): publishing the same decision again returns the checkpoint already there. An
  * imported checkpoint (no decision) is named by the hash of its files.
@@ -166,6 +172,210 @@ public final class CheckpointStore {
             }
             throw e;
         }
+    }
+
+    /**
+     * The staging directory of a decision's split transform: {@code
+     * <root>/<run>/.staging-<generation>-<hash>-split}, the same for every attempt, so that workers
+     * re-run after a failure stage into it again (finding what earlier attempts completed) and
+     * never leave a second copy elsewhere. {@link #publishStaged} renames it into place; {@link
+     * #discardStaging} removes it; {@link #removeStaging} clears it with the other leftovers.
+     */
+    public Path decisionStaging(String runId, int generation, String decisionId) {
+        checkRunId(runId);
+        return new Path(
+                new Path(root, runId),
+                STAGING_PREFIX
+                        + generation
+                        + "-"
+                        + decisionHash(runId, generation, decisionId)
+                        + "-split");
+    }
+
+    /**
+     * Stages one file of a decision's checkpoint atomically: it is moved (local store) or copied
+     * into {@code staging} under a temporary name, synced, renamed to {@code name}, and then
+     * re-read to hash what the store holds. A file already staged under {@code name} is therefore
+     * complete; it is replaced (the transform is deterministic, the bytes are the same).
+     *
+     * @param local the file to stage; moved away on a local store, left in place otherwise
+     * @return the staged file's size and sha256
+     */
+    public FileEntry stageFile(Path staging, String name, java.nio.file.Path local)
+            throws IOException {
+        if (!isSafeRelativePath(name) || name.contains("/")) {
+            throw new IllegalArgumentException(
+                    "staged file name '" + name + "' must be a plain file name");
+        }
+        fs.mkdirs(staging);
+        Path part =
+                new Path(staging, name + ".part-" + UUID.randomUUID().toString().substring(0, 8));
+        Path target = new Path(staging, name);
+        try {
+            if (isLocal()) {
+                Files.move(local, nioPath(part));
+            } else {
+                copyIn(local, part, name);
+            }
+            if (!fs.rename(part, target)) {
+                // A rename onto an existing file fails on some stores: the earlier attempt's file
+                // has the same bytes (deterministic transform), but replace it to be sure.
+                fs.delete(target, false);
+                if (!fs.rename(part, target)) {
+                    throw new IOException(
+                            "could not rename " + part + " to " + target + " while staging");
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                fs.delete(part, false);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        return hashRemote(target, name);
+    }
+
+    /**
+     * A file already staged under {@code name} (complete, since staging renames only complete
+     * files), with its size and the sha256 of what the store holds; empty when there is none.
+     */
+    public Optional<FileEntry> stagedFile(Path staging, String name) throws IOException {
+        Path target = new Path(staging, name);
+        if (!fs.exists(target) || fs.getFileStatus(target).isDir()) {
+            return Optional.empty();
+        }
+        return Optional.of(hashRemote(target, name));
+    }
+
+    /**
+     * A local directory with the staged files, for memory-mapped reading (verification): the
+     * staging directory itself on a local store, else a copy under {@code cacheDir}.
+     */
+    public java.nio.file.Path localView(
+            Path staging, List<FileEntry> files, java.nio.file.Path cacheDir) throws IOException {
+        if (isLocal()) {
+            return nioPath(staging);
+        }
+        java.nio.file.Path local =
+                Files.createDirectories(
+                        cacheDir.resolve(staging.getName() + "-" + UUID.randomUUID()));
+        for (FileEntry f : files) {
+            try (InputStream in = fs.open(new Path(staging, f.getPath()))) {
+                Files.copy(in, local.resolve(f.getPath()));
+            }
+        }
+        return local;
+    }
+
+    /**
+     * Publishes a decision's staged checkpoint once: removes whatever else lies in {@code staging}
+     * (temporary parts, shards of an earlier attempt with another split), writes the manifest
+     * listing {@code files}, checks that the directory holds exactly those files with their sizes,
+     * and renames it into place. Each file's hash was taken by re-reading it when it was staged.
+     *
+     * @return the published checkpoint; the existing one when the decision was published before
+     *     (the staging directory is then removed)
+     * @throws IOException if a file is missing or differs in size, or the store fails; nothing is
+     *     then visible
+     */
+    public PublishedCheckpoint publishStaged(
+            PublishRequest request, Path staging, List<FileEntry> files) throws IOException {
+        if (request.decisionId() == null) {
+            throw new IllegalArgumentException(
+                    "publishStaged needs the decision id (it names the directory); use publish");
+        }
+        Path runDir = new Path(root, request.runId());
+        Path target =
+                new Path(
+                        runDir,
+                        request.generation()
+                                + "-"
+                                + decisionHash(
+                                        request.runId(),
+                                        request.generation(),
+                                        request.decisionId()));
+        Optional<PublishedCheckpoint> existing = existing(target, request);
+        if (existing.isPresent()) {
+            discardStaging(staging);
+            return existing.get();
+        }
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        for (FileEntry f : files) {
+            wanted.add(f.getPath());
+        }
+        FileStatus[] staged = fs.exists(staging) ? fs.listStatus(staging) : null;
+        for (FileStatus s : staged == null ? new FileStatus[0] : staged) {
+            if (!wanted.contains(s.getPath().getName())) {
+                fs.delete(s.getPath(), true);
+            }
+        }
+        Manifest manifest =
+                new Manifest(
+                        Manifest.FORMAT_VERSION,
+                        request.runId(),
+                        request.generation(),
+                        request.step(),
+                        request.decisionId(),
+                        request.parent(),
+                        request.operator(),
+                        request.operatorOptions(),
+                        request.verification(),
+                        request.arch(),
+                        files.stream().sorted(Comparator.comparing(FileEntry::getPath)).toList(),
+                        clock.millis(),
+                        GraftVersion.get());
+        try (FSDataOutputStream out =
+                fs.create(new Path(staging, Manifest.FILE_NAME), FileSystem.WriteMode.OVERWRITE)) {
+            out.write(manifest.toJsonBytes());
+        }
+        load(staging);
+        if (!fs.rename(staging, target)) {
+            existing = existing(target, request);
+            if (existing.isPresent()) {
+                discardStaging(staging);
+                return existing.get();
+            }
+            throw new IOException(
+                    "could not rename " + staging + " to " + target + "; nothing was published");
+        }
+        return load(target);
+    }
+
+    /** Removes a decision's staging directory (a failed or superseded attempt). */
+    public void discardStaging(Path staging) throws IOException {
+        if (!staging.getName().startsWith(STAGING_PREFIX)) {
+            throw new IllegalArgumentException(staging + " is not a staging directory");
+        }
+        fs.delete(staging, true);
+    }
+
+    private boolean isLocal() {
+        String scheme = root.toUri().getScheme();
+        return !fs.isDistributedFS() && (scheme == null || "file".equals(scheme));
+    }
+
+    private static java.nio.file.Path nioPath(Path p) {
+        return java.nio.file.Path.of(p.toUri().getPath());
+    }
+
+    private FileEntry hashRemote(Path file, String relative) throws IOException {
+        MessageDigest digest = sha256();
+        long n = 0;
+        byte[] buf = new byte[BUFFER_BYTES];
+        try (FSDataInputStream in = fs.open(file)) {
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                digest.update(buf, 0, r);
+                n += r;
+            }
+        }
+        return FileEntry.newBuilder()
+                .setPath(relative)
+                .setBytes(n)
+                .setSha256(HexFormat.of().formatHex(digest.digest()))
+                .build();
     }
 
     /**

@@ -282,6 +282,18 @@ public final class CheckpointGrowth {
                         dst, plan.targetTensors(), source.metadata(), shardBytes)) {
             GrowthExecution.apply(plan, source, sink, progress);
         }
+        return writeMetadata(plan, src, config, dst);
+    }
+
+    /**
+     * Writes everything of the result but the model tensors into {@code dst}: {@code config.json}
+     * (the target architecture over the source's other fields) and, as the plan's options say, the
+     * optimizer state.
+     *
+     * @return what happened to {@code optimizer.safetensors}, in words
+     */
+    public static String writeMetadata(GrowthPlan plan, Path src, ObjectNode config, Path dst)
+            throws IOException {
         writeConfig(plan, config, dst);
         return optimizerState(plan, src, dst);
     }

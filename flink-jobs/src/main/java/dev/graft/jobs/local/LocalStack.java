@@ -148,7 +148,10 @@ public final class LocalStack implements AutoCloseable {
             StreamExecutionEnvironment transformEnv =
                     StreamExecutionEnvironment.getExecutionEnvironment(conf);
             topology.configure(transformEnv);
-            topology.transformJob(StoreTransformer.factory(transform.storeRoot(), 4, 32), transform)
+            topology.transformJob(
+                            StoreTransformer.factory(
+                                    transform.storeRoot(), 4, 32, transform.splitting()),
+                            transform)
                     .build(transformEnv);
             StreamGraph transformGraph = transformEnv.getStreamGraph();
             transformGraph.setJobName(TransformJob.NAME);

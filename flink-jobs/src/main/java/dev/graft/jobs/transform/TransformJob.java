@@ -28,13 +28,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * decisions ─▶ decode/split ─▶ actionable? ─▶ keyBy(decision_id) ─▶ once per decision
- *     ─▶ async transform (read ▸ plan ▸ apply ▸ verify ▸ publish) ─▶ checkpoints.published
+ *     ─▶ plan (async): N tensor groups, balanced by bytes (N = 1 below the split threshold)
+ *     ─▶ group g to subtask g mod p ─▶ write group (async, in parallel): one shard, staged
+ *     ─▶ keyBy(decision_id) ─▶ gather: all N shards, or the first failure, once
+ *     ─▶ commit (async): config + index ▸ verify ▸ publish atomically ─▶ checkpoints.published
  *                                               failures also ─▶ dead letters
  * </pre>
  *
- * <p>The work itself is a {@link DecisionExecutor}; this class is wiring. With {@code
- * graft.transform.gpu} the transform runs in its own slot-sharing group that requests Flink's
- * {@code gpu} external resource and budgets ND4J's native memory as task off-heap memory.
+ * <p>The work itself is a {@link DecisionExecutor}; this class is wiring. Every step is idempotent
+ * by decision id and its in-flight inputs live in Flink's checkpoints, so a restart runs unfinished
+ * steps again and never publishes twice. With {@code graft.transform.gpu} the steps run in their
+ * own slot-sharing group that requests Flink's {@code gpu} external resource and budgets ND4J's
+ * native memory as task off-heap memory.
  */
 public final class TransformJob {
     public static final String NAME = "graft-transform";
@@ -84,29 +89,75 @@ public final class TransformJob {
                         .name("actionable, once per decision")
                         .uid("transform-once-per-decision");
 
-        SingleOutputStreamOperator<TransformResult> results =
+        SlotSharingGroup gpu =
+                SlotSharingGroup.newBuilder("gpu-transform")
+                        .setCpuCores(1.0)
+                        .setTaskHeapMemoryMB(512)
+                        .setTaskOffHeapMemory(MemorySize.ofMebiBytes(settings.offHeapMb()))
+                        .setManagedMemory(MemorySize.ZERO)
+                        .setExternalResource("gpu", 1.0)
+                        .build();
+        long asyncTimeoutMs = settings.timeout().toMillis() + 60_000;
+
+        SingleOutputStreamOperator<GroupWork> planned =
                 AsyncDataStream.unorderedWait(
                                 once,
-                                new TransformAsync(
+                                new PlanAsync(
                                         executors,
                                         progress,
                                         settings.capacity(),
                                         settings.timeout()),
-                                settings.timeout().toMillis() + 60_000,
+                                asyncTimeoutMs,
+                                TimeUnit.MILLISECONDS,
+                                settings.capacity())
+                        .returns(GroupWork.TYPE)
+                        .name("plan, split into tensor groups")
+                        .uid("transform-plan");
+
+        // Group g of every decision goes to subtask g mod parallelism: a decision's groups are
+        // spread over all subtasks (hashing could put two on one and leave another idle).
+        SingleOutputStreamOperator<GroupWork> written =
+                AsyncDataStream.unorderedWait(
+                                planned.partitionCustom(
+                                        (Integer group, int subtasks) ->
+                                                Math.floorMod(group, subtasks),
+                                        w -> w.group),
+                                new WriteGroupAsync(
+                                        executors,
+                                        progress,
+                                        settings.capacity(),
+                                        settings.timeout()),
+                                asyncTimeoutMs,
+                                TimeUnit.MILLISECONDS,
+                                settings.capacity())
+                        .returns(GroupWork.TYPE)
+                        .name("write tensor group")
+                        .uid("transform-write-group");
+
+        SingleOutputStreamOperator<CommitWork> gathered =
+                written.keyBy(GroupWork::decisionId)
+                        .process(new GatherGroups(), CommitWork.TYPE)
+                        .name("gather groups, once per decision")
+                        .uid("transform-gather-groups");
+
+        SingleOutputStreamOperator<TransformResult> results =
+                AsyncDataStream.unorderedWait(
+                                gathered,
+                                new CommitAsync(
+                                        executors,
+                                        progress,
+                                        settings.capacity(),
+                                        settings.timeout()),
+                                asyncTimeoutMs,
                                 TimeUnit.MILLISECONDS,
                                 settings.capacity())
                         .returns(TransformResult.TYPE)
-                        .name("transform")
-                        .uid("transform-async");
+                        .name("verify, commit once")
+                        .uid("transform-commit");
         if (settings.gpu()) {
-            results.slotSharingGroup(
-                    SlotSharingGroup.newBuilder("gpu-transform")
-                            .setCpuCores(1.0)
-                            .setTaskHeapMemoryMB(512)
-                            .setTaskOffHeapMemory(MemorySize.ofMebiBytes(settings.offHeapMb()))
-                            .setManagedMemory(MemorySize.ZERO)
-                            .setExternalResource("gpu", 1.0)
-                            .build());
+            planned.slotSharingGroup(gpu);
+            written.slotSharingGroup(gpu);
+            results.slotSharingGroup(gpu);
         }
 
         SingleOutputStreamOperator<CheckpointPublished> outcomes =

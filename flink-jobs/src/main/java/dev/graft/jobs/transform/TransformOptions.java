@@ -2,6 +2,7 @@ package dev.graft.jobs.transform;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 
 import java.time.Duration;
 import java.util.List;
@@ -54,8 +55,31 @@ public final class TransformOptions {
                                     + " graft.transform.gpu is on: ND4J's native memory lives"
                                     + " there, capped by JavaCPP's maxbytes/maxphysicalbytes.");
 
+    public static final ConfigOption<MemorySize> SPLIT_THRESHOLD =
+            ConfigOptions.key("graft.transform.split.threshold")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("1 gb"))
+                    .withDescription(
+                            "A transformed checkpoint of at least this many tensor bytes is"
+                                    + " written in tensor groups, one shard file each, by the"
+                                    + " transform's parallel subtasks, and committed once;"
+                                    + " smaller ones are written in one piece"
+                                    + " (model.safetensors). 0 splits every checkpoint.");
+
+    public static final ConfigOption<Integer> SPLIT_GROUPS =
+            ConfigOptions.key("graft.transform.split.groups")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "Tensor groups a checkpoint at or above graft.transform.split.threshold"
+                                    + " is written in, balanced by bytes; 0 for one per parallel"
+                                    + " subtask. More groups are used when a group would exceed"
+                                    + " 5 GB (Hugging Face's shard size), never more than the"
+                                    + " checkpoint has tensors. >= 0.");
+
     /** Every option declared here, in declaration order. */
     public static List<ConfigOption<?>> all() {
-        return List.of(STORE_ROOT, CAPACITY, TIMEOUT, GPU, OFF_HEAP_MB);
+        return List.of(
+                STORE_ROOT, CAPACITY, TIMEOUT, GPU, OFF_HEAP_MB, SPLIT_THRESHOLD, SPLIT_GROUPS);
     }
 }

@@ -1,5 +1,8 @@
 package dev.graft.jobs.transform;
 
+import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
+import dev.graft.connectors.transform.Splitting;
+
 import org.apache.flink.configuration.Configuration;
 
 import java.io.Serializable;
@@ -14,8 +17,20 @@ import java.util.List;
  * each naming the key, the value found and what is allowed.
  */
 public record TransformSettings(
-        URI storeRoot, int capacity, Duration timeout, boolean gpu, int offHeapMb)
+        URI storeRoot,
+        int capacity,
+        Duration timeout,
+        boolean gpu,
+        int offHeapMb,
+        long splitThresholdBytes,
+        int splitGroups)
         implements Serializable {
+
+    /** When the transform is written in tensor groups. */
+    public Splitting splitting() {
+        return new Splitting(
+                splitThresholdBytes, splitGroups, SafetensorsCheckpoint.DEFAULT_SHARD_BYTES);
+    }
 
     public static TransformSettings from(Configuration conf) {
         List<String> problems = new ArrayList<>();
@@ -57,11 +72,25 @@ public record TransformSettings(
                             + offHeap
                             + "'");
         }
+        int groups = conf.get(TransformOptions.SPLIT_GROUPS);
+        if (groups < 0) {
+            problems.add(
+                    TransformOptions.SPLIT_GROUPS.key()
+                            + ": expected >= 0 (0 for one group per parallel subtask), found '"
+                            + groups
+                            + "'");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(
                     "Invalid Graft configuration:\n  - " + String.join("\n  - ", problems));
         }
         return new TransformSettings(
-                root, capacity, timeout, conf.get(TransformOptions.GPU), offHeap);
+                root,
+                capacity,
+                timeout,
+                conf.get(TransformOptions.GPU),
+                offHeap,
+                conf.get(TransformOptions.SPLIT_THRESHOLD).getBytes(),
+                groups);
     }
 }

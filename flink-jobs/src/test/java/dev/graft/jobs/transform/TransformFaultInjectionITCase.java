@@ -8,7 +8,9 @@ import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.connectors.transform.DecisionExecutor;
 import dev.graft.connectors.transform.ProgressListener;
+import dev.graft.connectors.transform.Splitting;
 import dev.graft.connectors.transform.StoreTransformer;
+import dev.graft.connectors.transform.TensorDigests;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
@@ -17,10 +19,12 @@ import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.CheckpointPublished;
 import dev.graft.schema.CheckpointRef;
 import dev.graft.schema.DecisionStatus;
+import dev.graft.schema.FileEntry;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.PublishStatus;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -47,10 +51,11 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Transforms killed mid-way, several times, at random points (reading, writing tensors, verifying,
- * committing, and after committing but before the outcome is emitted): the job restarts, and still
- * every decision gets exactly one CheckpointPublished, the store holds exactly one checkpoint per
- * decision, and no partial directory is ever served.
+ * Transforms split into two tensor groups (one per subtask), killed mid-way, several times, at
+ * random points (planning, writing a group's tensors, after staging a group, verifying, committing,
+ * and after committing but before the outcome is emitted): the job restarts, and still every
+ * decision gets exactly one CheckpointPublished, the store holds exactly one checkpoint per
+ * decision and nothing else, and its tensors are those of the decision carried out in one piece.
  */
 @Timeout(240)
 class TransformFaultInjectionITCase {
@@ -99,7 +104,10 @@ class TransformFaultInjectionITCase {
         }
     }
 
-    /** The real executor, killed at a random progress point (or after committing). */
+    /**
+     * The real executor, killed at a random progress point of any step (planning, writing a group's
+     * tensors, verifying, committing), after a group is staged, or after committing.
+     */
     static final class Killing implements DecisionExecutor {
         private final DecisionExecutor real;
         private final Random random = new Random();
@@ -108,22 +116,45 @@ class TransformFaultInjectionITCase {
             this.real = real;
         }
 
-        @Override
-        public CheckpointPublished execute(GrowthDecision decision, ProgressListener progress) {
-            CheckpointPublished outcome =
-                    real.execute(
-                            decision,
-                            p -> {
-                                progress.report(p);
-                                if (random.nextInt(4) == 0 && KILLS_LEFT.getAndDecrement() > 0) {
-                                    throw new InjectedCrash(
-                                            "at " + p.getStage() + " " + p.getMessage());
-                                }
-                            });
+        private ProgressListener killing(ProgressListener progress) {
+            return p -> {
+                progress.report(p);
+                if (random.nextInt(4) == 0 && KILLS_LEFT.getAndDecrement() > 0) {
+                    throw new InjectedCrash("at " + p.getStage() + " " + p.getMessage());
+                }
+            };
+        }
+
+        private void maybeKill(String where) {
             if (random.nextInt(3) == 0 && KILLS_LEFT.getAndDecrement() > 0) {
-                throw new InjectedCrash("after committing, before the outcome is emitted");
+                throw new InjectedCrash(where);
             }
+        }
+
+        @Override
+        public Prepared prepare(GrowthDecision decision, ProgressListener progress, int workers) {
+            return real.prepare(decision, killing(progress), workers);
+        }
+
+        @Override
+        public GroupOutcome writeGroup(
+                GrowthDecision decision, int group, int groups, ProgressListener progress) {
+            GroupOutcome outcome = real.writeGroup(decision, group, groups, killing(progress));
+            maybeKill("after staging group " + group + ", before it is emitted");
             return outcome;
+        }
+
+        @Override
+        public CheckpointPublished commit(
+                GrowthDecision decision, List<FileEntry> shards, ProgressListener progress) {
+            CheckpointPublished outcome = real.commit(decision, shards, killing(progress));
+            maybeKill("after committing, before the outcome is emitted");
+            return outcome;
+        }
+
+        @Override
+        public CheckpointPublished abandon(GrowthDecision decision, CheckpointPublished outcome) {
+            return real.abandon(decision, outcome);
         }
 
         @Override
@@ -205,13 +236,16 @@ class TransformFaultInjectionITCase {
             conf.set(GraftOptions.KAFKA_TRANSACTIONAL_ID_PREFIX, "fi-" + suffix);
             conf.set(GraftOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300));
             conf.set(TransformOptions.STORE_ROOT, storeRoot.toUri().toString());
+            // Every checkpoint is split: one tensor group per parallel subtask.
+            conf.set(TransformOptions.SPLIT_THRESHOLD, MemorySize.ZERO);
             TransformSettings transform = TransformSettings.from(conf);
             GraftTopology topology =
                     new GraftTopology(GraftSettings.from(conf), TopicCatalog.load());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             topology.configure(env);
             env.setParallelism(2);
-            DecisionExecutor.Factory real = StoreTransformer.factory(transform.storeRoot(), 2, 8);
+            DecisionExecutor.Factory real =
+                    StoreTransformer.factory(transform.storeRoot(), 2, 8, transform.splitting());
             topology.transformJob(worker -> new Killing(real.create(worker)), transform).build(env);
             JobClient job = env.executeAsync("transform-fault-injection");
             List<CheckpointPublished> outcomes;
@@ -250,18 +284,45 @@ class TransformFaultInjectionITCase {
                             });
 
             CheckpointStore store = CheckpointStore.open(storeRoot.toUri());
+            StoreTransformer onePiece =
+                    new StoreTransformer(
+                            CheckpointStore.open(tmp.resolve("one-piece").toUri()),
+                            Files.createDirectories(tmp.resolve("one-piece-work")),
+                            new DecisionExecutor.Worker("reference", -1),
+                            java.time.Clock.systemUTC(),
+                            2,
+                            8,
+                            Splitting.ONE_PIECE);
             for (CheckpointPublished o : ours) {
                 List<PublishedCheckpoint> inStore = store.list(o.getRunId());
                 assertThat(inStore).as("one checkpoint for %s", o.getRunId()).hasSize(1);
                 assertThat(inStore.get(0).toRef().getUri()).isEqualTo(o.getCheckpoint().getUri());
                 store.verify(inStore.get(0));
-                // Nothing else in the run's directory is served: leftovers of killed attempts are
-                // staging directories, never a directory with a manifest.
+                // Nothing else in the run's directory: the staging directory of the decision (the
+                // same for every attempt) was renamed into place.
                 try (Stream<Path> entries = Files.list(storeRoot.resolve(o.getRunId()))) {
-                    assertThat(entries.filter(p -> Files.exists(p.resolve("graft.json"))))
-                            .hasSize(1);
+                    assertThat(entries).hasSize(1);
                 }
+                // Written in two groups by two subtasks, despite the crashes the same tensors as
+                // the decision carried out in one piece.
+                assertThat(o.getFiles())
+                        .extracting(FileEntry::getPath)
+                        .contains(
+                                "model-00001-of-00002.safetensors",
+                                "model-00002-of-00002.safetensors",
+                                "model.safetensors.index.json");
+                GrowthDecision decision =
+                        decisions.stream()
+                                .filter(d -> d.getDecisionId().equals(o.getDecisionId()))
+                                .findFirst()
+                                .orElseThrow();
+                CheckpointPublished whole = onePiece.execute(decision, p -> {});
+                assertThat(TensorDigests.of(dir(o))).isEqualTo(TensorDigests.of(dir(whole)));
             }
         }
+    }
+
+    private static Path dir(CheckpointPublished o) {
+        return Path.of(java.net.URI.create(o.getCheckpoint().getUri()));
     }
 }

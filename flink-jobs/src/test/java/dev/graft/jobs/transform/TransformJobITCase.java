@@ -15,6 +15,7 @@ import dev.graft.schema.Action;
 import dev.graft.schema.CheckpointPublished;
 import dev.graft.schema.DeadLetter;
 import dev.graft.schema.DecisionStatus;
+import dev.graft.schema.FileEntry;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.PublishStatus;
 
@@ -38,8 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The TransformJob's wiring through a real broker with a fake executor: every actionable decision
- * gets exactly one outcome on graft.checkpoints.published, failures also go to the dead letters,
- * advisory decisions and replays of a decision get none.
+ * gets exactly one outcome on graft.checkpoints.published (its groups gathered into one commit),
+ * failures also go to the dead letters, advisory decisions and replays of a decision get none.
  */
 @Timeout(180)
 class TransformJobITCase {
@@ -72,23 +73,51 @@ class TransformJobITCase {
         return conf;
     }
 
-    /** Publishes what the decision asks for when it names a source checkpoint; fails otherwise. */
+    /**
+     * Splits a decision into two groups whose "shards" name the decision and group; publishes them
+     * as the checkpoint's files when it names a source checkpoint; fails otherwise.
+     */
     static final class FakeExecutor implements DecisionExecutor {
         @Override
-        public CheckpointPublished execute(GrowthDecision decision, ProgressListener progress) {
+        public Prepared prepare(GrowthDecision decision, ProgressListener progress, int workers) {
             if (decision.getStatus() == DecisionStatus.NO_CHECKPOINT) {
-                return Outcomes.failed(
-                        decision,
-                        "SOURCE_MISSING",
-                        "no checkpoint was available",
-                        false,
-                        "test",
-                        1L);
+                return Prepared.finished(
+                        Outcomes.failed(
+                                decision,
+                                "SOURCE_MISSING",
+                                "no checkpoint was available",
+                                false,
+                                "test",
+                                1L));
             }
+            return Prepared.split(2);
+        }
+
+        @Override
+        public GroupOutcome writeGroup(
+                GrowthDecision decision, int group, int groups, ProgressListener progress) {
+            return GroupOutcome.staged(
+                    FileEntry.newBuilder()
+                            .setPath(decision.getDecisionId() + "-" + group + "-of-" + groups)
+                            .setBytes(group + 1)
+                            .setSha256("0".repeat(64))
+                            .build());
+        }
+
+        @Override
+        public CheckpointPublished commit(
+                GrowthDecision decision, List<FileEntry> shards, ProgressListener progress) {
             CheckpointPublished published = Fixtures.published();
             published.setRunId(decision.getRunId());
             published.setDecisionId(decision.getDecisionId());
+            published.setFiles(shards);
+            published.setTotalBytes(shards.stream().mapToLong(FileEntry::getBytes).sum());
             return published;
+        }
+
+        @Override
+        public CheckpointPublished abandon(GrowthDecision decision, CheckpointPublished outcome) {
+            return outcome;
         }
     }
 
@@ -170,6 +199,16 @@ class TransformJobITCase {
                                         "d-ready-" + suffix, PublishStatus.PUBLISHED),
                                 org.assertj.core.groups.Tuple.tuple(
                                         "d-missing-" + suffix, PublishStatus.FAILED));
+                // Both groups of the decision reached the committer, in group order.
+                assertThat(
+                                outcomes.stream()
+                                        .filter(o -> o.getDecisionId().equals("d-ready-" + suffix))
+                                        .findFirst()
+                                        .orElseThrow()
+                                        .getFiles())
+                        .extracting(FileEntry::getPath)
+                        .containsExactly(
+                                "d-ready-" + suffix + "-0-of-2", "d-ready-" + suffix + "-1-of-2");
 
                 List<DeadLetter> dead =
                         topics.readCommitted(

@@ -16,42 +16,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * Runs transforms off Flink's task thread, so a transform of minutes never stalls checkpoints or
- * the rest of the job. At most {@code capacity} run at once per worker; in-flight decisions are
- * kept in Flink's checkpoints and re-run after a failure, which the executor's idempotence (by
- * decision id) makes safe.
+ * A step of a transform ({@link DecisionExecutor}) run off Flink's task thread, so a step of
+ * minutes never stalls checkpoints or the rest of the job. At most {@code capacity} run at once per
+ * subtask; in-flight inputs are kept in Flink's checkpoints and run again after a failure, which
+ * the executor's idempotence (by decision id) makes safe.
+ *
+ * @param <I> what the step works on
+ * @param <O> what it emits
  */
-final class TransformAsync extends RichAsyncFunction<Sourced<GrowthDecision>, TransformResult> {
+abstract class ExecutorAsync<I, O> extends RichAsyncFunction<I, O> {
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(TransformAsync.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutorAsync.class);
 
     private final DecisionExecutor.Factory executors;
     private final ProgressListener.Factory progressListeners;
     private final int capacity;
     private final Duration timeout;
+    private final String step;
 
-    private transient DecisionExecutor executor;
-    private transient ProgressListener progress;
+    protected transient DecisionExecutor executor;
+    protected transient ProgressListener progress;
     private transient ExecutorService pool;
 
-    TransformAsync(
+    ExecutorAsync(
             DecisionExecutor.Factory executors,
             ProgressListener.Factory progressListeners,
             int capacity,
-            Duration timeout) {
+            Duration timeout,
+            String step) {
         this.executors = executors;
         this.progressListeners = progressListeners;
         this.capacity = capacity;
         this.timeout = timeout;
+        this.step = step;
     }
+
+    /** The decision {@code input} belongs to. */
+    abstract Sourced<GrowthDecision> decisionOf(I input);
+
+    /** What to emit when the step did not finish in time ({@code failure}: TIMEOUT). */
+    abstract O timedOut(I input, CheckpointPublished failure);
 
     @Override
     public void open(OpenContext openContext) throws Exception {
@@ -59,18 +72,24 @@ final class TransformAsync extends RichAsyncFunction<Sourced<GrowthDecision>, Tr
         int gpu = gpuIndex(getRuntimeContext().getExternalResourceInfos("gpu"));
         DecisionExecutor.Worker worker =
                 new DecisionExecutor.Worker(
-                        "TransformJob[" + subtask + "]" + (gpu >= 0 ? " gpu:" + gpu : " cpu"), gpu);
+                        "TransformJob/"
+                                + step
+                                + "["
+                                + subtask
+                                + "]"
+                                + (gpu >= 0 ? " gpu:" + gpu : " cpu"),
+                        gpu);
         executor = executors.create(worker);
         progress = progressListeners.create();
         pool =
                 Executors.newFixedThreadPool(
                         capacity,
                         r -> {
-                            Thread t = new Thread(r, worker.name() + " transform");
+                            Thread t = new Thread(r, worker.name());
                             t.setDaemon(true);
                             return t;
                         });
-        LOG.info("{} ready, {} transform(s) at a time", worker.name(), capacity);
+        LOG.info("{} ready, {} at a time", worker.name(), capacity);
     }
 
     /** The GPU the cluster gave this worker (Flink's {@code gpu} external resource), or -1. */
@@ -88,53 +107,51 @@ final class TransformAsync extends RichAsyncFunction<Sourced<GrowthDecision>, Tr
         return -1;
     }
 
-    @Override
-    public void asyncInvoke(
-            Sourced<GrowthDecision> decision, ResultFuture<TransformResult> resultFuture) {
-        CompletableFuture.supplyAsync(() -> executor.execute(decision.value(), progress), pool)
+    /** Runs {@code work} on the pool and completes {@code future} with what it returns. */
+    void runAsync(I input, Function<DecisionExecutor, Collection<O>> work, ResultFuture<O> future) {
+        GrowthDecision decision = decisionOf(input).value();
+        CompletableFuture.supplyAsync(() -> work.apply(executor), pool)
                 .whenComplete(
-                        (outcome, error) -> {
+                        (out, error) -> {
                             if (error == null) {
-                                resultFuture.complete(
-                                        List.of(new TransformResult(decision, outcome)));
+                                future.complete(out);
                                 return;
                             }
                             // Known failures come back as FAILED outcomes; anything thrown is
                             // the infrastructure failing (a lost disk, a killed worker): fail
-                            // the task so Flink restarts it and re-runs the decision from its
+                            // the task so Flink restarts it and runs the step again from its
                             // checkpoint, which the executor's idempotence makes safe.
                             LOG.error(
-                                    "Decision {} of run {}: the transform failed; the task"
-                                            + " restarts and runs it again",
-                                    decision.value().getDecisionId(),
-                                    decision.value().getRunId(),
+                                    "Decision {} of run {}: {} failed; the task restarts and runs"
+                                            + " it again",
+                                    decision.getDecisionId(),
+                                    decision.getRunId(),
+                                    step,
                                     error);
-                            resultFuture.completeExceptionally(error);
+                            future.completeExceptionally(error);
                         });
     }
 
     @Override
-    public void timeout(
-            Sourced<GrowthDecision> decision, ResultFuture<TransformResult> resultFuture) {
-        resultFuture.complete(
-                List.of(
-                        new TransformResult(
-                                decision,
-                                failed(
-                                        decision.value(),
+    public void timeout(I input, ResultFuture<O> future) {
+        GrowthDecision decision = decisionOf(input).value();
+        future.complete(
+                java.util.List.of(
+                        timedOut(
+                                input,
+                                Outcomes.failed(
+                                        decision,
                                         "TIMEOUT",
-                                        "the transform did not finish within "
+                                        "the transform's "
+                                                + step
+                                                + " step did not finish within "
                                                 + timeout
                                                 + " (graft.transform.timeout); raise it for"
                                                 + " checkpoints this large, or give the job more"
                                                 + " parallelism",
-                                        true))));
-    }
-
-    private static CheckpointPublished failed(
-            GrowthDecision decision, String code, String message, boolean retryable) {
-        return Outcomes.failed(
-                decision, code, message, retryable, GraftVersion.get(), System.currentTimeMillis());
+                                        true,
+                                        GraftVersion.get(),
+                                        System.currentTimeMillis()))));
     }
 
     @Override
