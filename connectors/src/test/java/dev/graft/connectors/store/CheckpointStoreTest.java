@@ -247,9 +247,12 @@ class CheckpointStoreTest {
                             .redirectErrorStream(true)
                             .redirectOutput(tmp.resolve("child-" + kill + ".log").toFile())
                             .start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            // The first writer is killed after its first complete publish (so there is always
+            // something to check, however loaded the machine), the others anywhere after start.
+            String awaited = kill == 0 ? "published" : "ready";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.readString(tmp.resolve("child-" + kill + ".log"), StandardCharsets.UTF_8)
-                            .contains("ready")
+                            .contains(awaited)
                     && System.nanoTime() < deadline
                     && child.isAlive()) {
                 Thread.sleep(20);

@@ -30,6 +30,8 @@ public final class PublishLoop {
                             null,
                             null),
                     local);
+            System.out.println("published " + i);
+            System.out.flush();
         }
     }
 }
