@@ -27,6 +27,7 @@ import dev.graft.schema.WindowStats;
 
 import org.apache.avro.specific.SpecificRecord;
 
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -210,6 +211,33 @@ public final class Fixtures {
                 .setPolicy("budget-fit/1")
                 .setGraftVersion("0.1.0")
                 .build();
+    }
+
+    /**
+     * A READY generation-0 decision to transform the checkpoint at {@code source} (step 1200) with
+     * {@code operator}: no architectures or schedule, so the transform derives them from the
+     * checkpoint, as for a decision made before the run's first CheckpointSaved.
+     */
+    public static GrowthDecision decisionFor(
+            String id, String run, String operator, Map<String, String> options, URI source) {
+        GrowthDecision d = decision();
+        d.setDecisionId(id);
+        d.setRunId(run);
+        d.setGeneration(0);
+        d.setStatus(DecisionStatus.READY);
+        d.setOperator(operator);
+        d.setOperatorOptions(options);
+        d.setSourceArch(null);
+        d.setTargetArch(null);
+        d.setSchedule(null);
+        d.setSourceCheckpoint(
+                CheckpointRef.newBuilder()
+                        .setUri(source.toString())
+                        .setGeneration(0)
+                        .setStep(1200)
+                        .setSha256(null)
+                        .build());
+        return d;
     }
 
     public static CheckpointPublished published() {

@@ -7,7 +7,6 @@ import dev.graft.connectors.serde.RecordValidator;
 import dev.graft.connectors.store.CheckpointStore;
 import dev.graft.connectors.store.PublishedCheckpoint;
 import dev.graft.schema.CheckpointPublished;
-import dev.graft.schema.CheckpointRef;
 import dev.graft.schema.FileEntry;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.PublishStatus;
@@ -69,24 +68,13 @@ class SplitTransformTest {
     }
 
     private GrowthDecision decision(String id, String run) {
-        GrowthDecision d = Fixtures.decision();
-        d.setDecisionId(id);
-        d.setRunId(run);
-        d.setGeneration(0);
-        d.setOperator("lemon");
         // One seed for all, so that every decision writes the same tensors.
-        d.setOperatorOptions(Map.of("width_factor", "1.5", "depth_factor", "2", "seed", "7"));
-        d.setSourceArch(null);
-        d.setTargetArch(null);
-        d.setSchedule(null);
-        d.setSourceCheckpoint(
-                CheckpointRef.newBuilder()
-                        .setUri(source.toUri().toString())
-                        .setGeneration(0)
-                        .setStep(1200)
-                        .setSha256(null)
-                        .build());
-        return d;
+        return Fixtures.decisionFor(
+                id,
+                run,
+                "lemon",
+                Map.of("width_factor", "1.5", "depth_factor", "2", "seed", "7"),
+                source.toUri());
     }
 
     private static void assertPublished(CheckpointPublished r) {

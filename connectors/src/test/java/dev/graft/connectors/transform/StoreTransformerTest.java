@@ -4,7 +4,6 @@ import dev.graft.connectors.serde.Fixtures;
 import dev.graft.connectors.serde.RecordValidator;
 import dev.graft.connectors.store.CheckpointStore;
 import dev.graft.schema.CheckpointPublished;
-import dev.graft.schema.CheckpointRef;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.PublishStatus;
 import dev.graft.schema.TransformProgress;
@@ -53,23 +52,7 @@ class StoreTransformerTest {
     }
 
     private GrowthDecision decision(String id, String operator, Map<String, String> options) {
-        GrowthDecision d = Fixtures.decision();
-        d.setDecisionId(id);
-        d.setRunId("run-7");
-        d.setGeneration(0);
-        d.setOperator(operator);
-        d.setOperatorOptions(options);
-        d.setSourceArch(null);
-        d.setTargetArch(null);
-        d.setSchedule(null);
-        d.setSourceCheckpoint(
-                CheckpointRef.newBuilder()
-                        .setUri(source.toUri().toString())
-                        .setGeneration(0)
-                        .setStep(1200)
-                        .setSha256(null)
-                        .build());
-        return d;
+        return Fixtures.decisionFor(id, "run-7", operator, options, source.toUri());
     }
 
     @Test

@@ -17,8 +17,6 @@ import dev.graft.jobs.GraftTopology;
 import dev.graft.jobs.testing.Jobs;
 import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.CheckpointPublished;
-import dev.graft.schema.CheckpointRef;
-import dev.graft.schema.DecisionStatus;
 import dev.graft.schema.FileEntry;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.PublishStatus;
@@ -175,24 +173,7 @@ class TransformFaultInjectionITCase {
 
     private GrowthDecision decision(
             String id, String run, String operator, Map<String, String> options, Path source) {
-        GrowthDecision d = Fixtures.decision();
-        d.setDecisionId(id);
-        d.setRunId(run);
-        d.setGeneration(0);
-        d.setStatus(DecisionStatus.READY);
-        d.setOperator(operator);
-        d.setOperatorOptions(options);
-        d.setSourceArch(null);
-        d.setTargetArch(null);
-        d.setSchedule(null);
-        d.setSourceCheckpoint(
-                CheckpointRef.newBuilder()
-                        .setUri(source.toUri().toString())
-                        .setGeneration(0)
-                        .setStep(1200)
-                        .setSha256(null)
-                        .build());
-        return d;
+        return Fixtures.decisionFor(id, run, operator, options, source.toUri());
     }
 
     @Test

@@ -16,9 +16,7 @@ import dev.graft.jobs.GraftTopology;
 import dev.graft.jobs.testing.Jobs;
 import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.CheckpointPublished;
-import dev.graft.schema.CheckpointRef;
 import dev.graft.schema.DeadLetter;
-import dev.graft.schema.DecisionStatus;
 import dev.graft.schema.FileEntry;
 import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.PublishStatus;
@@ -96,24 +94,12 @@ class TransformSplitITCase {
     }
 
     private GrowthDecision decision(String id, Path source) {
-        GrowthDecision d = Fixtures.decision();
-        d.setDecisionId(id);
-        d.setRunId("run-split");
-        d.setGeneration(0);
-        d.setStatus(DecisionStatus.READY);
-        d.setOperator("lemon");
-        d.setOperatorOptions(Map.of("width_factor", "1.5", "depth_factor", "2"));
-        d.setSourceArch(null);
-        d.setTargetArch(null);
-        d.setSchedule(null);
-        d.setSourceCheckpoint(
-                CheckpointRef.newBuilder()
-                        .setUri(source.toUri().toString())
-                        .setGeneration(0)
-                        .setStep(1200)
-                        .setSha256(null)
-                        .build());
-        return d;
+        return Fixtures.decisionFor(
+                id,
+                "run-split",
+                "lemon",
+                Map.of("width_factor", "1.5", "depth_factor", "2"),
+                source.toUri());
     }
 
     @Test
