@@ -253,7 +253,7 @@ public final class ShrinkCommand implements Callable<Integer> {
                 "graft shrink: no --calibration given; subclone measures activations on Graft's"
                         + " built-in English corpus ("
                         + builtIn.describe()
-                        + " in "
+                        + " through "
                         + src.resolve(HfTokenizer.FILE_NAME)
                         + ")");
         err.flush();

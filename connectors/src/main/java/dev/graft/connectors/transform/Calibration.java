@@ -245,13 +245,9 @@ public record Calibration(
         return out;
     }
 
-    /** {@code 263 sequences, 3712 tokens, text through tokenizer.json}. */
+    /** {@code 263 sequences, 3790 tokens}. */
     public String describe() {
-        return sequences.size()
-                + " sequences, "
-                + tokens()
-                + " tokens"
-                + (format == Format.TOKEN_IDS ? "" : ", text through tokenizer.json");
+        return sequences.size() + " sequences, " + tokens() + " tokens";
     }
 
     static String sha256(byte[] bytes) {

@@ -151,8 +151,24 @@ public record ShrinkQuality(
     /** One verification over all batches: max |Δ| and the scale over all, means weighted. */
     private static Verification combine(List<Verification> parts) {
         Verification first = parts.get(0);
-        if (parts.size() == 1 || first.method() == Verification.Method.NONE) {
+        if (parts.size() == 1) {
             return first;
+        }
+        if (first.method() == Verification.Method.NONE) {
+            // nothing compared, but the probes were all of them
+            return new Verification(
+                    first.method(),
+                    parts.stream().mapToInt(Verification::probeSequences).sum(),
+                    parts.stream().mapToInt(Verification::probeTokens).max().orElse(0),
+                    first.computeDtype(),
+                    first.maxAbsDelta(),
+                    first.meanAbsDelta(),
+                    first.logitScale(),
+                    first.relativeDelta(),
+                    first.tolerance(),
+                    first.lossless(),
+                    first.passed(),
+                    first.notes());
         }
         int sequences = 0;
         int tokens = 0;
