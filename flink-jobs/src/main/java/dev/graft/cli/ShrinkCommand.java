@@ -2,6 +2,8 @@ package dev.graft.cli;
 
 import dev.graft.connectors.hf.HfCheckpoint;
 import dev.graft.connectors.hf.HfConfig;
+import dev.graft.connectors.hf.HfTokenizer;
+import dev.graft.connectors.transform.Calibration;
 import dev.graft.connectors.transform.CheckpointGrowth;
 import dev.graft.growth.arch.ArchSpec;
 import dev.graft.growth.model.TransformerModel;
@@ -10,7 +12,6 @@ import dev.graft.growth.ops.GrowthOptions;
 import dev.graft.growth.ops.GrowthPlan;
 import dev.graft.growth.ops.GrowthTarget;
 import dev.graft.growth.ops.Shrinking;
-import dev.graft.growth.tensor.TensorSource;
 import dev.graft.growth.verify.Probes;
 import dev.graft.growth.verify.RandomInit;
 import dev.graft.growth.verify.ShrinkQuality;
@@ -27,7 +28,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,10 +36,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code graft shrink --op subclone|select|magnitude --to hidden=H,layers=L,heads=A,ffn=F
- * [--calibration FILE] SRC DST}: a smaller checkpoint from a larger one (docs/operators.md,
- * "Shrinking"). After writing, both models run on held-out probes and the closeness (embedding
- * cosine, hidden-state error on the kept channels, relative |Δlogit|) goes into {@code graft.json}
- * as {@code verify.*} — reported, not pass/fail.
+ * [--calibration IDS | --calibration-text TEXT] SRC DST}: a smaller checkpoint from a larger one
+ * (docs/operators.md, "Shrinking"). Subclone's calibration is token ids ({@code --calibration}),
+ * text through {@code SRC/tokenizer.json} ({@code --calibration-text}) or, given neither, Graft's
+ * built-in English corpus through {@code SRC/tokenizer.json} ({@link Calibration}). After writing,
+ * both models run on held-out probes and the closeness (embedding cosine, hidden-state error on the
+ * kept channels, relative |Δlogit|) goes into {@code graft.json} as {@code verify.*} — reported,
+ * not pass/fail.
  *
  * <p>{@code --compare} shrinks with all three operators into a temporary directory and prints the
  * table instead, with a random init of the same shape as the baseline (point it at any Hugging Face
@@ -49,9 +52,10 @@ import java.util.concurrent.Callable;
         name = "shrink",
         mixinStandardHelpOptions = true,
         description = {
-            "Shrink a checkpoint: subclone (activation importance on --calibration tokens),"
+            "Shrink a checkpoint: subclone (activation importance on calibration tokens),"
                     + " select (evenly spaced weights, first layers) or magnitude (weight norms).",
-            "Example: graft shrink --op subclone --to hidden=384,layers=6 --calibration cal.txt"
+            "Example: graft shrink --op subclone --to hidden=384,layers=6 --calibration-text"
+                    + " sentences.txt"
                     + " ckpt ckpt-small"
         })
 public final class ShrinkCommand implements Callable<Integer> {
@@ -77,10 +81,21 @@ public final class ShrinkCommand implements Callable<Integer> {
 
     @Option(
             names = "--calibration",
+            paramLabel = "IDS",
             description =
-                    "Token ids, one sequence per line (whitespace or commas), for subclone's"
-                            + " activation importance.")
+                    "Token ids, one sequence per line (whitespace or commas; # starts a comment),"
+                            + " for subclone's activation importance.")
     Path calibration;
+
+    @Option(
+            names = "--calibration-text",
+            paramLabel = "TEXT",
+            description =
+                    "Plain text, one sequence per non-blank line, turned into token ids by"
+                            + " SRC/tokenizer.json (Hugging Face tokenizers). Without this or"
+                            + " --calibration, subclone uses Graft's built-in English corpus"
+                            + " through SRC/tokenizer.json when there is one.")
+    Path calibrationText;
 
     @Option(
             names = "--depth",
@@ -172,11 +187,15 @@ public final class ShrinkCommand implements Callable<Integer> {
         GrowthTarget target = GrowthTarget.parse(to);
         Shrinking.Settings settings =
                 Shrinking.Settings.defaults().withDepth(depth).withRescale(rescale);
-        List<int[]> cal = calibration == null ? null : readSequences(calibration);
+        if (calibration != null && calibrationText != null) {
+            throw new IllegalArgumentException(
+                    "give --calibration (token ids) or --calibration-text (text), not both");
+        }
         if (!Files.isRegularFile(src.resolve(HfConfig.FILE_NAME))) {
             throw new IllegalArgumentException(
                     src + " has no config.json; expected a Hugging Face checkpoint directory");
         }
+        Calibration cal = operator == GrowthOperator.SUBCLONE || compare ? calibration(err) : null;
         try (HfCheckpoint ckpt = HfCheckpoint.open(src).requireComplete()) {
             ArchSpec arch = ckpt.arch();
             if (compare) {
@@ -189,7 +208,10 @@ public final class ShrinkCommand implements Callable<Integer> {
                 out.flush();
                 return 0;
             }
-            Map<String, String> quality = write(plan, ckpt, arch, dst, quiet ? null : err);
+            Map<String, String> quality;
+            try (TransformerModel source = TransformerModel.of(arch, ckpt.tensors())) {
+                quality = write(plan, ckpt, dst, cal, quiet ? null : err, reference(arch, source));
+            }
             out.printf(
                     Locale.ROOT,
                     "shrank %s → %s with %s: %s%n",
@@ -202,19 +224,60 @@ public final class ShrinkCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The calibration data: {@code --calibration}, {@code --calibration-text}, else the built-in
+     * corpus when SRC has a tokenizer.json (said on {@code err}), else null.
+     */
+    private Calibration calibration(PrintWriter err) throws IOException {
+        if (calibration != null) {
+            return Calibration.tokenIds(calibration);
+        }
+        if (calibrationText != null) {
+            if (!HfTokenizer.isPresent(src)) {
+                throw new IllegalArgumentException(
+                        "--calibration-text needs the checkpoint's tokenizer to turn text into"
+                                + " token ids, and "
+                                + src
+                                + " has no "
+                                + HfTokenizer.FILE_NAME
+                                + "; copy the model's tokenizer.json there, or give token ids"
+                                + " with --calibration FILE");
+            }
+            return Calibration.text(calibrationText, src);
+        }
+        if (!HfTokenizer.isPresent(src)) {
+            return null;
+        }
+        Calibration builtIn = Calibration.builtIn(src);
+        err.println(
+                "graft shrink: no --calibration given; subclone measures activations on Graft's"
+                        + " built-in English corpus ("
+                        + builtIn.describe()
+                        + " through "
+                        + src.resolve(HfTokenizer.FILE_NAME)
+                        + ")");
+        err.flush();
+        return builtIn;
+    }
+
     private GrowthPlan plan(
             GrowthOperator operator,
             HfCheckpoint ckpt,
             ArchSpec arch,
             GrowthTarget target,
             Shrinking.Settings settings,
-            List<int[]> cal)
+            Calibration cal)
             throws IOException {
         if (operator == GrowthOperator.SUBCLONE && cal == null) {
             throw new IllegalArgumentException(
-                    "subclone ranks by activations on calibration tokens; give --calibration FILE"
-                            + " (token ids, one sequence per line), or use --op magnitude without"
-                            + " data");
+                    "subclone ranks by activations on calibration tokens, and "
+                            + src
+                            + " has no tokenizer.json for Graft's built-in English corpus; give"
+                            + " --calibration FILE (token ids, one sequence per line) or put the"
+                            + " model's tokenizer.json in "
+                            + src
+                            + " (then --calibration-text FILE takes plain text), or use --op"
+                            + " magnitude without data");
         }
         return CheckpointGrowth.planShrink(
                 operator,
@@ -222,13 +285,18 @@ public final class ShrinkCommand implements Callable<Integer> {
                 ckpt.tensors(),
                 target,
                 settings,
-                cal,
+                cal == null ? null : cal.sequences(),
                 GrowthOptions.defaults().withSeed(seed));
     }
 
     /** Writes the shrunk checkpoint, measures it against the source and records the numbers. */
     private Map<String, String> write(
-            GrowthPlan plan, HfCheckpoint ckpt, ArchSpec arch, Path dir, PrintWriter progress)
+            GrowthPlan plan,
+            HfCheckpoint ckpt,
+            Path dir,
+            Calibration cal,
+            PrintWriter progress,
+            ShrinkQuality.Reference reference)
             throws Exception {
         CheckpointWriter writer =
                 new CheckpointWriter(src, dir, runId, generation, shardMb * 1_000_000L);
@@ -243,18 +311,19 @@ public final class ShrinkCommand implements Callable<Integer> {
                                 .findFirst()
                                 .orElse("")));
         extra.put("rescale", plan.operator() == GrowthOperator.SELECT ? "NONE" : rescale.name());
-        extra.put("calibration", calibration == null ? "none" : calibration.toString());
+        if (plan.operator() == GrowthOperator.SUBCLONE && cal != null) {
+            extra.putAll(cal.manifestOptions());
+        } else {
+            extra.put("calibration", "none");
+        }
         ObjectNode config = ckpt.config();
         writer.write(plan, config, ckpt.tensors(), extra, progress);
         Map<String, String> quality = new TreeMap<>();
         try (HfCheckpoint shrunk = HfCheckpoint.open(dir).requireComplete()) {
-            ShrinkQuality q =
-                    quality(
-                            arch,
-                            ckpt,
-                            shrunk.arch(),
-                            shrunk.tensors(),
-                            Shrinking.keptHidden(plan));
+            ShrinkQuality q;
+            try (TransformerModel b = TransformerModel.of(shrunk.arch(), shrunk.tensors())) {
+                q = reference.compare(b, Shrinking.keptHidden(plan));
+            }
             quality.put("verify.embedding_cosine", fmt(q.embeddingCosine()));
             quality.put("verify.hidden_relative_error", fmt(q.hiddenRelativeError()));
             quality.put("verify.relative_logit_delta", fmt(q.relativeLogitDelta()));
@@ -277,12 +346,14 @@ public final class ShrinkCommand implements Callable<Integer> {
             ArchSpec arch,
             GrowthTarget target,
             Shrinking.Settings settings,
-            List<int[]> cal,
+            Calibration cal,
             PrintWriter out)
             throws Exception {
         Path tmp = Files.createTempDirectory("graft-shrink-compare");
         GrowthPlan selectPlan = null;
-        try {
+        // the source runs on the probes once; every operator and the baseline compare with that
+        try (TransformerModel source = TransformerModel.of(arch, ckpt.tensors())) {
+            ShrinkQuality.Reference reference = reference(arch, source);
             out.println(
                     "| operator | target | embedding cosine | hidden rel. error | relative max |Δlogit| |");
             out.println("|---|---|---|---|---|");
@@ -292,11 +363,15 @@ public final class ShrinkCommand implements Callable<Integer> {
                             GrowthOperator.SELECT,
                             GrowthOperator.MAGNITUDE)) {
                 if (o == GrowthOperator.SUBCLONE && cal == null) {
-                    out.println("| subclone | " + to + " | (no --calibration) | | |");
+                    out.println(
+                            "| subclone | "
+                                    + to
+                                    + " | (no --calibration, no tokenizer.json) | | |");
                     continue;
                 }
                 GrowthPlan plan = plan(o, ckpt, arch, target, settings, cal);
-                Map<String, String> q = write(plan, ckpt, arch, tmp.resolve(o.cliName()), null);
+                Map<String, String> q =
+                        write(plan, ckpt, tmp.resolve(o.cliName()), cal, null, reference);
                 out.printf(
                         Locale.ROOT,
                         "| %s | %s | %s | %s | %s |%n",
@@ -315,9 +390,9 @@ public final class ShrinkCommand implements Callable<Integer> {
             // arbitrary)
             try (HfCheckpoint shape = HfCheckpoint.open(tmp.resolve("select")).requireComplete();
                     RandomInit random =
-                            RandomInit.like(shape.tensors().tensors(), RANDOM_INIT_STD, seed)) {
-                ShrinkQuality q =
-                        quality(arch, ckpt, shape.arch(), random, Shrinking.keptHidden(selectPlan));
+                            RandomInit.like(shape.tensors().tensors(), RANDOM_INIT_STD, seed);
+                    TransformerModel b = TransformerModel.of(shape.arch(), random)) {
+                ShrinkQuality q = reference.compare(b, Shrinking.keptHidden(selectPlan));
                 out.printf(
                         Locale.ROOT,
                         "| random init (N(0, %s²)) | %s | %s | %s | %s |%n",
@@ -337,61 +412,18 @@ public final class ShrinkCommand implements Callable<Integer> {
         }
     }
 
-    /** The shrunk (or random) model against the source on the probes, on channels {@code kept}. */
-    private ShrinkQuality quality(
-            ArchSpec arch,
-            HfCheckpoint ckpt,
-            ArchSpec shrunkArch,
-            TensorSource shrunkTensors,
-            int[] kept)
+    /** The source's outputs on the probes ({@code --probe-file}, else seeded random ones). */
+    private ShrinkQuality.Reference reference(ArchSpec arch, TransformerModel source)
             throws IOException {
-        try (TransformerModel a = TransformerModel.of(arch, ckpt.tensors());
-                TransformerModel b = TransformerModel.of(shrunkArch, shrunkTensors)) {
-            if (probeFile != null) {
-                return ShrinkQuality.measureSequences(a, b, kept, readSequences(probeFile));
-            }
-            int tokens = Math.min(32, arch.family().isLlamaLike() ? 32 : arch.maxPositions());
-            return ShrinkQuality.measure(
-                    a, b, kept, Probes.random(seed + 1, 4, tokens, arch.vocabSize()));
+        if (probeFile != null) {
+            return ShrinkQuality.Reference.of(source, Calibration.readTokenIds(probeFile));
         }
+        int tokens = Math.min(32, arch.family().isLlamaLike() ? 32 : arch.maxPositions());
+        return ShrinkQuality.Reference.of(
+                source, List.of(Probes.random(seed + 1, 4, tokens, arch.vocabSize()).tokenIds()));
     }
 
     private static String fmt(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.6f", v);
-    }
-
-    /** Token-id sequences, one per line, any lengths; {@code #} starts a comment. */
-    static List<int[]> readSequences(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(
-                    "--calibration "
-                            + file
-                            + " is not a file; expected token ids, one sequence per line");
-        }
-        List<int[]> out = new ArrayList<>();
-        int lineNo = 0;
-        for (String line : Files.readAllLines(file)) {
-            lineNo++;
-            int hash = line.indexOf('#');
-            String body = (hash >= 0 ? line.substring(0, hash) : line).trim();
-            if (body.isEmpty()) {
-                continue;
-            }
-            String[] parts = body.split("[\\s,]+");
-            int[] ids = new int[parts.length];
-            for (int i = 0; i < parts.length; i++) {
-                try {
-                    ids[i] = Integer.parseInt(parts[i]);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(
-                            file + " line " + lineNo + ": '" + parts[i] + "' is not a token id");
-                }
-            }
-            out.add(ids);
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + " holds no token ids");
-        }
-        return out;
     }
 }

@@ -8,6 +8,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,7 +68,18 @@ class ShrinkCommandTest {
                 .contains("\"verify.embedding_cosine\"")
                 .contains("\"verify.relative_logit_delta\"")
                 .contains("\"rescale\" : \"FAN_IN\"")
-                .contains("calibration.txt");
+                .contains("calibration.txt")
+                .contains("\"calibration.format\" : \"token-ids\"")
+                .contains(
+                        "\"calibration.sha256\" : \""
+                                + HexFormat.of()
+                                        .formatHex(
+                                                MessageDigest.getInstance("SHA-256")
+                                                        .digest(
+                                                                Files.readAllBytes(
+                                                                        FIXTURE.resolve(
+                                                                                "calibration.txt"))))
+                                + "\"");
         assertThat(run(new StringWriter(), new StringWriter(), "inspect", dst.toString())).isZero();
     }
 
@@ -147,7 +160,64 @@ class ShrinkCommandTest {
                                 src.toString(),
                                 dir.resolve("y").toString()))
                 .isEqualTo(2);
-        assertThat(err2.toString()).contains("give --calibration FILE");
+        assertThat(err2.toString())
+                .contains(src + " has no tokenizer.json for Graft's built-in English corpus")
+                .contains("give --calibration FILE");
         assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void textCalibrationNeedsTheCheckpointsTokenizerAndIsNotGivenTwice() throws Exception {
+        Path src = source();
+        Path text = Files.writeString(dir.resolve("sentences.txt"), "The cat slept.\n");
+        StringWriter err = new StringWriter();
+        assertThat(
+                        run(
+                                new StringWriter(),
+                                err,
+                                "shrink",
+                                "--to",
+                                "hidden=8",
+                                "--calibration-text",
+                                text.toString(),
+                                src.toString(),
+                                dir.resolve("x").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString())
+                .contains("--calibration-text needs the checkpoint's tokenizer")
+                .contains(src + " has no tokenizer.json")
+                .hasLineCount(1);
+        StringWriter err2 = new StringWriter();
+        assertThat(
+                        run(
+                                new StringWriter(),
+                                err2,
+                                "shrink",
+                                "--to",
+                                "hidden=8",
+                                "--calibration",
+                                FIXTURE.resolve("calibration.txt").toString(),
+                                "--calibration-text",
+                                text.toString(),
+                                src.toString(),
+                                dir.resolve("y").toString()))
+                .isEqualTo(2);
+        assertThat(err2.toString()).contains("not both");
+        StringWriter err3 = new StringWriter();
+        assertThat(
+                        run(
+                                new StringWriter(),
+                                err3,
+                                "shrink",
+                                "--to",
+                                "hidden=8",
+                                "--calibration",
+                                text.toString(),
+                                src.toString(),
+                                dir.resolve("z").toString()))
+                .isEqualTo(2);
+        assertThat(err3.toString())
+                .contains("'The' is not a token id")
+                .contains("for plain text use --calibration-text");
     }
 }

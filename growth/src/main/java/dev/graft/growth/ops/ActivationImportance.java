@@ -66,8 +66,14 @@ public final class ActivationImportance implements ActivationTap {
         this.postNorm = arch.family().isEncoder();
     }
 
+    /** At most this many tokens run in one batch (sequences of one length, never padded). */
+    static final int MAX_BATCH_TOKENS = 4096;
+
     /**
-     * Runs {@code model} on each calibration sequence and returns the importance.
+     * Runs {@code model} on the calibration sequences and returns the importance. Sequences of one
+     * length run together as one batch (no padding, so no pad token is ever measured), at most
+     * {@value #MAX_BATCH_TOKENS} tokens at a time; the scores are sums over tokens, so batching
+     * changes only the order of the additions.
      *
      * @throws IllegalArgumentException when there are no tokens, or a token is outside the
      *     vocabulary
@@ -77,11 +83,11 @@ public final class ActivationImportance implements ActivationTap {
         ArchSpec arch = model.arch();
         ActivationImportance tap = new ActivationImportance(arch);
         int max = arch.family().isLlamaLike() ? 1024 : arch.maxPositions();
-        for (int[] piece : pieces(sequences, max)) {
-            try (ModelOutput out = model.forward(ModelInput.of(new int[][] {piece}), tap)) {
+        for (int[][] batch : batches(pieces(sequences, max), MAX_BATCH_TOKENS)) {
+            try (ModelOutput out = model.forward(ModelInput.of(batch), tap)) {
                 // the output is not needed: the tap has seen every activation
             }
-            tap.rows += piece.length;
+            tap.rows += (long) batch.length * batch[0].length;
         }
         if (tap.rows == 0) {
             throw new IllegalArgumentException(
@@ -96,6 +102,28 @@ public final class ActivationImportance implements ActivationTap {
         for (int[] s : sequences) {
             for (int start = 0; start < s.length; start += max) {
                 out.add(java.util.Arrays.copyOfRange(s, start, Math.min(s.length, start + max)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sequences of one length together, shortest first, in their given order within a length, at
+     * most {@code maxTokens} tokens per batch (a longer sequence runs alone).
+     */
+    static List<int[][]> batches(List<int[]> pieces, int maxTokens) {
+        java.util.SortedMap<Integer, List<int[]>> byLength = new java.util.TreeMap<>();
+        for (int[] p : pieces) {
+            byLength.computeIfAbsent(p.length, k -> new ArrayList<>()).add(p);
+        }
+        List<int[][]> out = new ArrayList<>();
+        for (var e : byLength.entrySet()) {
+            int perBatch = Math.max(1, maxTokens / e.getKey());
+            List<int[]> same = e.getValue();
+            for (int start = 0; start < same.size(); start += perBatch) {
+                out.add(
+                        same.subList(start, Math.min(same.size(), start + perBatch))
+                                .toArray(new int[0][]));
             }
         }
         return out;

@@ -51,16 +51,7 @@ public record ShrinkQuality(
     public static ShrinkQuality measureSequences(
             TransformerModel source, TransformerModel shrunk, int[] keptHidden, List<int[]> probes)
             throws IOException {
-        // sequences of one length run together: a batch without padding
-        java.util.Map<Integer, List<int[]>> byLength = new java.util.TreeMap<>();
-        for (int[] p : probes) {
-            byLength.computeIfAbsent(p.length, k -> new ArrayList<>()).add(p);
-        }
-        List<ModelInput> batches = new ArrayList<>();
-        for (List<int[]> same : byLength.values()) {
-            batches.add(ModelInput.of(same.toArray(new int[0][])));
-        }
-        return measure(source, shrunk, keptHidden, batches);
+        return Reference.of(source, probes).compare(shrunk, keptHidden);
     }
 
     private static ShrinkQuality measure(
@@ -69,55 +60,115 @@ public record ShrinkQuality(
             int[] keptHidden,
             List<ModelInput> batches)
             throws IOException {
-        if (keptHidden.length != shrunk.arch().hiddenSize()) {
-            throw new IllegalArgumentException(
-                    keptHidden.length
-                            + " kept channels for a shrunk model of hidden size "
-                            + shrunk.arch().hiddenSize());
-        }
-        if (batches.isEmpty()) {
-            throw new IllegalArgumentException("no probe sequences to compare the models on");
-        }
-        double cosines = 0;
-        int sequences = 0;
-        double diff = 0;
-        double norm = 0;
-        List<Verification> logits = new ArrayList<>();
-        for (ModelInput probes : batches) {
-            float[][][] a;
-            float[][][] b;
-            try (ModelOutput out = source.forward(probes)) {
-                a = hidden(out.hiddenStates());
+        return new Reference(source, batches).compare(shrunk, keptHidden);
+    }
+
+    /**
+     * The source model's final hidden states on the probes, computed once and compared with any
+     * number of shrunk models (several operators, sizes, a random baseline). Holds the source
+     * model, which the caller keeps open while comparing.
+     *
+     * <pre>{@code
+     * ShrinkQuality.Reference ref = ShrinkQuality.Reference.of(source, probes);
+     * ShrinkQuality a = ref.compare(subcloned, Shrinking.keptHidden(planA));
+     * ShrinkQuality b = ref.compare(selected, Shrinking.keptHidden(planB));
+     * }</pre>
+     */
+    public static final class Reference {
+        private final TransformerModel source;
+        private final List<ModelInput> batches;
+        private final List<float[][][]> hidden = new ArrayList<>();
+
+        private Reference(TransformerModel source, List<ModelInput> batches) throws IOException {
+            if (batches.isEmpty()) {
+                throw new IllegalArgumentException("no probe sequences to compare the models on");
             }
-            try (ModelOutput out = shrunk.forward(probes)) {
-                b = hidden(out.hiddenStates());
-            }
-            for (int s = 0; s < a.length; s++) {
-                double[] pa = new double[keptHidden.length];
-                double[] pb = new double[keptHidden.length];
-                for (int t = 0; t < a[s].length; t++) {
-                    for (int j = 0; j < keptHidden.length; j++) {
-                        double x = a[s][t][keptHidden[j]];
-                        double y = b[s][t][j];
-                        pa[j] += x;
-                        pb[j] += y;
-                        diff += (x - y) * (x - y);
-                        norm += x * x;
-                    }
+            this.source = Objects.requireNonNull(source, "source");
+            this.batches = List.copyOf(batches);
+            for (ModelInput probes : this.batches) {
+                try (ModelOutput out = source.forward(probes)) {
+                    hidden.add(hidden(out.hiddenStates()));
                 }
-                cosines += cosine(pa, pb);
-                sequences++;
             }
-            logits.add(Verifier.verify(source, shrunk, probes, Claim.approximate()));
         }
-        return new ShrinkQuality(cosines / sequences, Math.sqrt(diff / norm), combine(logits));
+
+        /** Runs {@code source} on {@code probes}, sequences of one length as one batch. */
+        public static Reference of(TransformerModel source, List<int[]> probes) throws IOException {
+            // sequences of one length run together: a batch without padding
+            java.util.Map<Integer, List<int[]>> byLength = new java.util.TreeMap<>();
+            for (int[] p : probes) {
+                byLength.computeIfAbsent(p.length, k -> new ArrayList<>()).add(p);
+            }
+            List<ModelInput> batches = new ArrayList<>();
+            for (List<int[]> same : byLength.values()) {
+                batches.add(ModelInput.of(same.toArray(new int[0][])));
+            }
+            return new Reference(source, batches);
+        }
+
+        /** Runs {@code shrunk} on the probes and compares it on channels {@code keptHidden}. */
+        public ShrinkQuality compare(TransformerModel shrunk, int[] keptHidden) throws IOException {
+            if (keptHidden.length != shrunk.arch().hiddenSize()) {
+                throw new IllegalArgumentException(
+                        keptHidden.length
+                                + " kept channels for a shrunk model of hidden size "
+                                + shrunk.arch().hiddenSize());
+            }
+            double cosines = 0;
+            int sequences = 0;
+            double diff = 0;
+            double norm = 0;
+            List<Verification> logits = new ArrayList<>();
+            for (int i = 0; i < batches.size(); i++) {
+                ModelInput probes = batches.get(i);
+                float[][][] a = hidden.get(i);
+                float[][][] b;
+                try (ModelOutput out = shrunk.forward(probes)) {
+                    b = hidden(out.hiddenStates());
+                }
+                for (int s = 0; s < a.length; s++) {
+                    double[] pa = new double[keptHidden.length];
+                    double[] pb = new double[keptHidden.length];
+                    for (int t = 0; t < a[s].length; t++) {
+                        for (int j = 0; j < keptHidden.length; j++) {
+                            double x = a[s][t][keptHidden[j]];
+                            double y = b[s][t][j];
+                            pa[j] += x;
+                            pb[j] += y;
+                            diff += (x - y) * (x - y);
+                            norm += x * x;
+                        }
+                    }
+                    cosines += cosine(pa, pb);
+                    sequences++;
+                }
+                logits.add(Verifier.verify(source, shrunk, probes, Claim.approximate()));
+            }
+            return new ShrinkQuality(cosines / sequences, Math.sqrt(diff / norm), combine(logits));
+        }
     }
 
     /** One verification over all batches: max |Δ| and the scale over all, means weighted. */
     private static Verification combine(List<Verification> parts) {
         Verification first = parts.get(0);
-        if (parts.size() == 1 || first.method() == Verification.Method.NONE) {
+        if (parts.size() == 1) {
             return first;
+        }
+        if (first.method() == Verification.Method.NONE) {
+            // nothing compared, but the probes were all of them
+            return new Verification(
+                    first.method(),
+                    parts.stream().mapToInt(Verification::probeSequences).sum(),
+                    parts.stream().mapToInt(Verification::probeTokens).max().orElse(0),
+                    first.computeDtype(),
+                    first.maxAbsDelta(),
+                    first.meanAbsDelta(),
+                    first.logitScale(),
+                    first.relativeDelta(),
+                    first.tolerance(),
+                    first.lossless(),
+                    first.passed(),
+                    first.notes());
         }
         int sequences = 0;
         int tokens = 0;
