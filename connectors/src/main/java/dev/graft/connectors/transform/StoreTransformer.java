@@ -4,6 +4,7 @@ import dev.graft.connectors.LocalFiles;
 import dev.graft.connectors.hf.ArchSpecs;
 import dev.graft.connectors.hf.HfCheckpoint;
 import dev.graft.connectors.hf.HfConfig;
+import dev.graft.connectors.hf.HfTokenizer;
 import dev.graft.connectors.hf.Verifications;
 import dev.graft.connectors.safetensors.SafetensorsCheckpoint;
 import dev.graft.connectors.safetensors.SafetensorsFile;
@@ -161,7 +162,7 @@ public final class StoreTransformer implements DecisionExecutor {
             CheckpointRef sourceRef,
             GrowthOperator operator,
             GrowthPlan plan,
-            boolean calibrated) {}
+            Map<String, String> calibrationRecord) {}
 
     /** A plan, or why there is none (a FAILED outcome). */
     private record Planning(Planned planned, CheckpointPublished failure) {}
@@ -439,9 +440,7 @@ public final class StoreTransformer implements DecisionExecutor {
                         }
                         Map<String, String> manifestOptions = new TreeMap<>(plan.manifestOptions());
                         manifestOptions.put("optimizer_state_result", optimizerState);
-                        if (planned.calibrated()) {
-                            manifestOptions.put("calibration", "seeded random tokens, 8 sequences");
-                        }
+                        manifestOptions.putAll(planned.calibrationRecord());
                         if (groups > 1) {
                             manifestOptions.put("tensor_groups", Integer.toString(groups));
                         }
@@ -633,22 +632,38 @@ public final class StoreTransformer implements DecisionExecutor {
                     null, failed(decision, "IMPOSSIBLE_TARGET", e.getMessage(), false, report));
         }
         List<int[]> calibration = null;
+        Map<String, String> calibrationRecord = Map.of();
         if (operator == GrowthOperator.SUBCLONE) {
-            // Subcloning ranks neurons by activations. Without the run's own tokens, seeded
-            // random ones still separate live from dead units; the record says which was used.
+            // Subcloning ranks neurons by activations: on Graft's built-in English corpus through
+            // the checkpoint's own tokenizer when it has one; otherwise seeded random tokens,
+            // which still separate live from dead units. The record says which was used.
             ArchSpec before = HfConfig.read(source.resolve(HfConfig.FILE_NAME));
-            var probes =
-                    Probes.random(
-                            options.seed(),
-                            8,
-                            Math.min(64, before.maxPositions()),
-                            before.vocabSize());
-            calibration = List.of(probes.tokenIds());
+            String how;
+            if (Files.isRegularFile(source.resolve(HfTokenizer.FILE_NAME))) {
+                Calibration builtIn = Calibration.builtIn(source);
+                calibration = builtIn.sequences();
+                calibrationRecord = builtIn.manifestOptions();
+                how = "the built-in English corpus (" + builtIn.describe() + ")";
+            } else {
+                var probes =
+                        Probes.random(
+                                options.seed(),
+                                8,
+                                Math.min(64, before.maxPositions()),
+                                before.vocabSize());
+                calibration = List.of(probes.tokenIds());
+                calibrationRecord =
+                        Map.of(
+                                "calibration",
+                                "seeded random tokens, 8 sequences (the checkpoint has no"
+                                        + " tokenizer.json)");
+                how = "8 seeded random sequences (the checkpoint has no tokenizer.json)";
+            }
             report.stage(
                     TransformStage.PLAN,
                     TransformStatus.RUNNING,
                     0.05,
-                    "subclone calibrated on 8 seeded random sequences (no calibration tokens given)");
+                    "subclone calibrated on " + how);
         }
         GrowthPlan plan;
         try (SafetensorsSource in = SafetensorsCheckpoint.open(source)) {
@@ -678,8 +693,7 @@ public final class StoreTransformer implements DecisionExecutor {
                             false,
                             report));
         }
-        Planned planned =
-                new Planned(source, config, sourceRef, operator, plan, calibration != null);
+        Planned planned = new Planned(source, config, sourceRef, operator, plan, calibrationRecord);
         synchronized (plans) {
             plans.put(id, planned);
         }

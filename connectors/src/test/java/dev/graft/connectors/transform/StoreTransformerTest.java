@@ -127,11 +127,47 @@ class StoreTransformerTest {
         // Approximate: the distance is measured and reported, not judged.
         assertThat(r.getVerification().getLossless()).isFalse();
         assertThat(r.getVerification().getRelativeDelta()).isFinite().isPositive();
-        assertThat(r.getOperatorOptions()).containsKey("calibration");
+        // No tokenizer.json beside these weights: seeded random tokens, and the record says so.
+        assertThat(r.getOperatorOptions().get("calibration")).contains("seeded random tokens");
 
         GrowthDecision noTarget = decision("d-shrink-2", "subclone", Map.of());
         assertFailed(
                 transformer.execute(noTarget, progress::add), "IMPOSSIBLE_TARGET", "target_arch");
+    }
+
+    @Test
+    void aSubcloneOfACheckpointWithItsTokenizerCalibratesOnTheBuiltInCorpus() throws IOException {
+        // The real all-MiniLM-L6-v2 with its tokenizer.json, as a trainer would have saved it.
+        Path minilm = Files.createDirectories(tmp.resolve("trainer/minilm"));
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+            Files.copy(
+                    dev.graft.connectors.fixtures.MiniLm.checkpoint().resolve(f),
+                    minilm.resolve(f));
+        }
+        dev.graft.schema.ArchSpec target =
+                dev.graft.connectors.hf.ArchSpecs.toAvro(
+                        dev.graft.connectors.hf.HfConfig.read(minilm.resolve("config.json")));
+        target.setHiddenSize(192);
+        target.setNumHeads(6);
+        target.setNumKvHeads(6);
+        target.setIntermediateSize(768);
+        GrowthDecision shrink =
+                Fixtures.decisionFor("d-minilm", "run-7", "subclone", Map.of(), minilm.toUri());
+        shrink.setAction(dev.graft.schema.Action.SHRINK);
+        shrink.setTargetArch(target);
+
+        CheckpointPublished r = transformer.execute(shrink, progress::add);
+
+        assertThat(r.getStatus())
+                .as(String.valueOf(r.getError()))
+                .isEqualTo(PublishStatus.PUBLISHED);
+        assertThat(r.getTargetArch().getHiddenSize()).isEqualTo(192);
+        Calibration builtIn = Calibration.builtIn(minilm);
+        assertThat(r.getOperatorOptions())
+                .containsEntry("calibration.format", "built-in-text")
+                .containsEntry(
+                        "calibration.sha256", builtIn.manifestOptions().get("calibration.sha256"))
+                .containsEntry("calibration.tokens", Integer.toString(builtIn.tokens()));
     }
 
     @Test
