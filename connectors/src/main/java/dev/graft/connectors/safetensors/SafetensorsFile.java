@@ -134,6 +134,40 @@ public final class SafetensorsFile implements SafetensorsSource {
     }
 
     @Override
+    public void transferRaw(String name, FileChannel target, long position) throws IOException {
+        SafetensorsHeader.Entry e = entry(name);
+        TensorInfo info = e.info();
+        ByteBuffer data = map(e);
+        long start = header.dataStart() + e.begin();
+        int length = data.remaining();
+        int elementBytes = info.dtype().byteSize();
+        target.position(position);
+        for (int from = 0; from < length; from += TRANSFER_SLICE_BYTES) {
+            int n = Math.min(TRANSFER_SLICE_BYTES, length - from);
+            long bad = FloatCodec.firstNonFinite(data.slice(from, n), info.dtype());
+            if (bad >= 0) {
+                throw nonFinite(info, from / elementBytes + bad);
+            }
+            long done = 0;
+            while (done < n) {
+                long moved = channel.transferTo(start + from + done, n - done, target);
+                if (moved <= 0) {
+                    throw new IOException(
+                            displayName
+                                    + ": tensor '"
+                                    + CheckpointFormatException.printable(name)
+                                    + "' stopped at byte "
+                                    + (from + done)
+                                    + " of "
+                                    + length
+                                    + " while copied; was the file truncated?");
+                }
+                done += moved;
+            }
+        }
+    }
+
+    @Override
     public float[] readFloats(String name) throws IOException {
         SafetensorsHeader.Entry e = entry(name);
         TensorInfo info = e.info();

@@ -3,6 +3,7 @@ package dev.graft.connectors.safetensors;
 import dev.graft.growth.tensor.FloatCodec;
 import dev.graft.growth.tensor.TensorInfo;
 import dev.graft.growth.tensor.TensorSink;
+import dev.graft.growth.tensor.TensorSource;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -220,19 +221,48 @@ public final class SafetensorsWriter implements TensorSink {
                             + " bytes; got "
                             + data.remaining());
         }
-        long bad = FloatCodec.firstNonFinite(data, t.dtype());
-        if (bad >= 0) {
-            throw new IllegalArgumentException(
-                    "tensor '"
-                            + printable(name)
-                            + "' "
-                            + t.dtype()
-                            + t.shapeString()
-                            + ": value at flat index "
-                            + bad
-                            + " is NaN or infinite; checkpoints hold finite values only");
+        // Checked and written a slice at a time, so the write reads each slice from the cache the
+        // check just warmed. A non-finite value leaves the tensor unwritten (close() then fails),
+        // whatever slices went to the file before it.
+        ByteBuffer rest = data.duplicate();
+        long position = dataStart + offsets[i];
+        int elementBytes = t.dtype().byteSize();
+        long done = 0;
+        while (rest.hasRemaining()) {
+            int n = Math.min(SafetensorsSource.TRANSFER_SLICE_BYTES, rest.remaining());
+            ByteBuffer slice = rest.slice(rest.position(), n);
+            long bad = FloatCodec.firstNonFinite(slice, t.dtype());
+            if (bad >= 0) {
+                throw new IllegalArgumentException(
+                        "tensor '"
+                                + printable(name)
+                                + "' "
+                                + t.dtype()
+                                + t.shapeString()
+                                + ": value at flat index "
+                                + (done / elementBytes + bad)
+                                + " is NaN or infinite; checkpoints hold finite values only");
+            }
+            position += writeFully(channel, slice, position);
+            rest.position(rest.position() + n);
+            done += n;
         }
-        writeFully(channel, data.duplicate(), dataStart + offsets[i]);
+        written.set(i);
+    }
+
+    /**
+     * Copies the tensor file to file when {@code source} is a safetensors checkpoint ({@link
+     * SafetensorsSource#transferRaw}); otherwise as {@link TensorSink#copyRaw} does.
+     */
+    @Override
+    public void copyRaw(String name, TensorSource source, String sourceName) throws IOException {
+        int i = slot(name);
+        if (!(source instanceof SafetensorsSource safetensors)) {
+            TensorSink.super.copyRaw(name, source, sourceName);
+            return;
+        }
+        TensorSink.checkCopyable(this, name, source, sourceName);
+        safetensors.transferRaw(sourceName, channel, dataStart + offsets[i]);
         written.set(i);
     }
 
