@@ -28,8 +28,9 @@ import static dev.graft.connectors.safetensors.CheckpointFormatException.printab
 /**
  * Writes one safetensors file, streaming. The tensors are declared up front, so the header (with
  * every offset) is written first and each tensor goes straight to its place in the file, in any
- * order; nothing is buffered beyond one 1 MiB direct buffer (and {@link FloatCodec}'s scratch of 64
- * Ki elements), and each chunk is converted and checked in one pass.
+ * order; nothing is buffered beyond one 256 KiB direct buffer (and {@link FloatCodec}'s scratch of
+ * 64 Ki elements), and each chunk is converted and checked in one pass. Tensors kept as stored are
+ * copied file to file by {@link #copyRaw}.
  *
  * <p>{@link #close()} succeeds only when every declared tensor was written; otherwise it deletes
  * the file and fails, naming what is missing. Values must be finite and fit the dtype.
@@ -46,7 +47,12 @@ import static dev.graft.connectors.safetensors.CheckpointFormatException.printab
  */
 public final class SafetensorsWriter implements TensorSink {
 
-    private static final int CHUNK_BYTES = 1 << 20;
+    /**
+     * Converted bytes per write: small enough that the chunk is still in the core's L2 cache when
+     * the kernel copies it into the file.
+     */
+    private static final int CHUNK_BYTES = SafetensorsSource.TRANSFER_SLICE_BYTES;
+
     private static final JsonFactory JSON = new JsonFactory();
 
     private final Path path;
