@@ -8,17 +8,24 @@ import dev.graft.growth.tensor.DType;
 import dev.graft.growth.tensor.FloatCodec;
 import dev.graft.growth.tensor.TensorInfo;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import javax.management.Notification;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -26,10 +33,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /** {@code graft bench}: micro-benchmarks of Graft's moving parts. */
@@ -53,15 +63,63 @@ public final class BenchCommand implements Callable<Integer> {
         System.exit(new CommandLine(new BenchCommand()).execute(args));
     }
 
-    /** Peak heap used so far in this JVM, summed over the heap memory pools. */
+    /**
+     * Peak heap used so far in this JVM: the most the heap held at one instant, which is just
+     * before some garbage collection (heap use only grows between collections), or now. The sum of
+     * each pool's own peak would overstate it, since the pools peak at different times.
+     */
     static long peakHeapBytes() {
-        long n = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
-                n += pool.getPeakUsage().getUsed();
+        return Math.max(HeapPeak.INSTANCE.beforeGcBytes.get(), heapUsed());
+    }
+
+    private static long heapUsed() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** Records the heap used before each collection, from the collectors' notifications. */
+    private static final class HeapPeak implements NotificationListener {
+
+        static final HeapPeak INSTANCE = new HeapPeak();
+
+        final AtomicLong beforeGcBytes = new AtomicLong();
+        private final Set<String> heapPools = new HashSet<>();
+
+        private HeapPeak() {
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP) {
+                    heapPools.add(pool.getName());
+                }
+            }
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (gc instanceof NotificationEmitter emitter) {
+                    emitter.addNotificationListener(this, null, null);
+                }
             }
         }
-        return n;
+
+        @Override
+        public void handleNotification(Notification notification, Object handback) {
+            if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                    notification.getType())) {
+                return;
+            }
+            GarbageCollectionNotificationInfo info =
+                    GarbageCollectionNotificationInfo.from(
+                            (CompositeData) notification.getUserData());
+            long used = 0;
+            for (Map.Entry<String, MemoryUsage> pool :
+                    info.getGcInfo().getMemoryUsageBeforeGc().entrySet()) {
+                if (heapPools.contains(pool.getKey())) {
+                    used += pool.getValue().getUsed();
+                }
+            }
+            beforeGcBytes.accumulateAndGet(used, Math::max);
+        }
+    }
+
+    /** Starts recording the heap's peak (call before the work measured): loading HeapPeak does. */
+    static void watchHeap() {
+        HeapPeak.INSTANCE.getClass();
     }
 
     /**
@@ -140,6 +198,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         private void run(Path work, PrintWriter out) throws IOException {
+            watchHeap();
             long tensorBytes = (long) tensorMiB << 20;
             int count = (int) Math.max(1, ((long) sizeMiB << 20) / tensorBytes);
             long columns = 1024;
@@ -276,7 +335,8 @@ public final class BenchCommand implements Callable<Integer> {
                         copy.cpuSeconds() / r.cpuSeconds());
             }
             out.printf(
-                    "  heap: peak %.0f MB used of %.0f MB max (checksum %.3f)%n",
+                    "  heap: peak %.0f MB used (before a collection) of %.0f MB max (checksum"
+                            + " %.3f)%n",
                     peakHeapBytes() / 1e6, Runtime.getRuntime().maxMemory() / 1e6, checksum[0]);
             out.flush();
         }
