@@ -142,8 +142,8 @@ public final class SafetensorsFile implements SafetensorsSource {
         int length = data.remaining();
         int elementBytes = info.dtype().byteSize();
         target.position(position);
-        for (int from = 0; from < length; from += TRANSFER_SLICE_BYTES) {
-            int n = Math.min(TRANSFER_SLICE_BYTES, length - from);
+        for (int from = 0, n; from < length; from += n) {
+            n = sliceBytes(start + from, elementBytes, length - from);
             long bad = FloatCodec.firstNonFinite(data.slice(from, n), info.dtype());
             if (bad >= 0) {
                 throw nonFinite(info, from / elementBytes + bad);
@@ -165,6 +165,22 @@ public final class SafetensorsFile implements SafetensorsSource {
                 done += moved;
             }
         }
+    }
+
+    /**
+     * Length of the slice that starts at byte {@code fileOffset} of a file, for {@link
+     * #transferRaw} and the writer's {@code writeRaw}: it ends where a multiple of {@link
+     * #TRANSFER_SLICE_BYTES} does in the file, so that the slices after the first copy whole pages,
+     * moved back to a whole number of elements (a tensor may start at any byte: safetensors does
+     * not align them), and no longer than {@code remaining}.
+     */
+    static int sliceBytes(long fileOffset, int elementBytes, long remaining) {
+        long n = TRANSFER_SLICE_BYTES - fileOffset % TRANSFER_SLICE_BYTES;
+        if (n < elementBytes) {
+            n += TRANSFER_SLICE_BYTES;
+        }
+        n -= n % elementBytes;
+        return (int) Math.min(n, remaining);
     }
 
     @Override

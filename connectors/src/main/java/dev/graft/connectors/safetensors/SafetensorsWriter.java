@@ -235,7 +235,7 @@ public final class SafetensorsWriter implements TensorSink {
         int elementBytes = t.dtype().byteSize();
         long done = 0;
         while (rest.hasRemaining()) {
-            int n = Math.min(SafetensorsSource.TRANSFER_SLICE_BYTES, rest.remaining());
+            int n = SafetensorsFile.sliceBytes(position, elementBytes, rest.remaining());
             ByteBuffer slice = rest.slice(rest.position(), n);
             long bad = FloatCodec.firstNonFinite(slice, t.dtype());
             if (bad >= 0) {

@@ -40,6 +40,9 @@ class SafetensorsCopyRawTest {
         List<TensorInfo> tensors = new ArrayList<>();
         tensors.add(new TensorInfo("f32", DType.F32, new long[] {3, slice / 4 / 3 * 2 + 5}));
         tensors.add(new TensorInfo("bf16", DType.BF16, new long[] {slice + 3}));
+        // Starts two bytes past a multiple of four (after an odd number of BF16 elements): slices
+        // cut at file offsets must still cut between its elements.
+        tensors.add(new TensorInfo("f32.unaligned", DType.F32, new long[] {slice / 4 + 9}));
         tensors.add(new TensorInfo("f16.small", DType.F16, new long[] {7}));
         tensors.add(new TensorInfo("i64", DType.I64, new long[] {slice / 8 + 1}));
         tensors.add(new TensorInfo("empty", DType.F32, new long[] {0, 4}));
@@ -102,52 +105,59 @@ class SafetensorsCopyRawTest {
         List<TensorInfo> tensors = tensors();
         Map<String, byte[]> data = new HashMap<>();
         Path source = writeSource(tensors, data, Long.MAX_VALUE);
-        // Plant +infinity in the BF16 tensor, past the first transfer slice.
-        int at = SafetensorsSource.TRANSFER_SLICE_BYTES / 2 + 11;
         Path file = source.resolve(SafetensorsCheckpoint.SINGLE_FILE);
-        long offset;
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            SafetensorsHeader.Entry e =
-                    f.header().tensors().stream()
-                            .filter(x -> x.info().name().equals("bf16"))
-                            .findFirst()
-                            .orElseThrow();
-            offset = f.header().dataStart() + e.begin();
-        }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.write(
-                    ByteBuffer.allocate(2)
-                            .order(ByteOrder.LITTLE_ENDIAN)
-                            .putShort(0, (short) 0x7F80),
-                    offset + 2L * at);
+        int slice = SafetensorsSource.TRANSFER_SLICE_BYTES;
+        // +infinity past the first transfer slice of the BF16 tensor and of the unaligned F32 one.
+        Map<String, Integer> planted =
+                Map.of("bf16", slice / 2 + 11, "f32.unaligned", slice / 4 + 3);
+        try (SafetensorsFile f = SafetensorsFile.open(file);
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (SafetensorsHeader.Entry e : f.header().tensors()) {
+                Integer at = planted.get(e.info().name());
+                if (at == null) {
+                    continue;
+                }
+                ByteBuffer inf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+                if (e.info().dtype() == DType.BF16) {
+                    inf.putShort(0, (short) 0x7F80).limit(2);
+                } else {
+                    inf.putFloat(0, Float.POSITIVE_INFINITY);
+                }
+                long offset = f.header().dataStart() + e.begin();
+                if (e.info().name().equals("f32.unaligned")) {
+                    assertThat(offset % 4).as("the F32 tensor starts between words").isEqualTo(2);
+                }
+                ch.write(inf, offset + (long) e.info().dtype().byteSize() * at);
+            }
         }
         Path target = Files.createDirectories(dir.resolve("target"));
-        try (SafetensorsSource in = SafetensorsCheckpoint.open(source)) {
+        try (SafetensorsSource in = SafetensorsCheckpoint.open(source);
+                SafetensorsFile raw = SafetensorsFile.open(file)) {
             SafetensorsWriter out =
                     SafetensorsWriter.create(target.resolve("t.safetensors"), tensors, Map.of());
-            assertThatThrownBy(() -> out.copyRaw("bf16", in, "bf16"))
-                    .isInstanceOf(CheckpointFormatException.class)
-                    .hasMessageContaining(file.toString())
-                    .hasMessageContaining("'bf16'")
-                    .hasMessageContaining(
-                            "BF16[" + (SafetensorsSource.TRANSFER_SLICE_BYTES + 3) + "]")
-                    .hasMessageContaining("flat index " + at);
-            // The same bytes through writeRaw: refused by the writer, at the same index.
-            try (SafetensorsFile raw = SafetensorsFile.open(file)) {
-                ByteBuffer bad = raw.readRawUnchecked("bf16");
-                assertThatThrownBy(() -> out.writeRaw("bf16", bad))
+            for (Map.Entry<String, Integer> p : planted.entrySet()) {
+                TensorInfo t = in.info(p.getKey());
+                assertThatThrownBy(() -> out.copyRaw(t.name(), in, t.name()))
+                        .isInstanceOf(CheckpointFormatException.class)
+                        .hasMessageContaining(file.toString())
+                        .hasMessageContaining("'" + t.name() + "'")
+                        .hasMessageContaining(t.dtype() + t.shapeString())
+                        .hasMessageContaining("flat index " + p.getValue() + ";");
+                // The same bytes through writeRaw: refused by the writer, at the same index.
+                ByteBuffer bad = raw.readRawUnchecked(t.name());
+                assertThatThrownBy(() -> out.writeRaw(t.name(), bad))
                         .isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining("'bf16'")
-                        .hasMessageContaining("flat index " + at);
+                        .hasMessageContaining("'" + t.name() + "'")
+                        .hasMessageContaining("flat index " + p.getValue() + " ");
             }
             for (TensorInfo t : tensors) {
-                if (!t.name().equals("bf16")) {
+                if (!planted.containsKey(t.name())) {
                     out.copyRaw(t.name(), in, t.name());
                 }
             }
             assertThatThrownBy(out::close)
                     .isInstanceOf(CheckpointFormatException.class)
-                    .hasMessageContaining("never written ('bf16')");
+                    .hasMessageContaining("never written ('bf16', 'f32.unaligned')");
         }
     }
 
