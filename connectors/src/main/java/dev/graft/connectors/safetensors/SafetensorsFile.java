@@ -138,37 +138,24 @@ public final class SafetensorsFile implements SafetensorsSource {
         SafetensorsHeader.Entry e = entry(name);
         TensorInfo info = e.info();
         ByteBuffer data = map(e);
-        long start = header.dataStart() + e.begin();
         int length = data.remaining();
         int elementBytes = info.dtype().byteSize();
-        target.position(position);
         for (int from = 0, n; from < length; from += n) {
-            n = sliceBytes(start + from, elementBytes, length - from);
-            long bad = FloatCodec.firstNonFinite(data.slice(from, n), info.dtype());
+            n = sliceBytes(position + from, elementBytes, length - from); // whole target pages
+            ByteBuffer slice = data.slice(from, n);
+            long bad = FloatCodec.firstNonFinite(slice, info.dtype());
             if (bad >= 0) {
                 throw nonFinite(info, from / elementBytes + bad);
             }
-            long done = 0;
-            while (done < n) {
-                long moved = channel.transferTo(start + from + done, n - done, target);
-                if (moved <= 0) {
-                    throw new IOException(
-                            displayName
-                                    + ": tensor '"
-                                    + CheckpointFormatException.printable(name)
-                                    + "' stopped at byte "
-                                    + (from + done)
-                                    + " of "
-                                    + length
-                                    + " while copied; was the file truncated?");
-                }
-                done += moved;
+            long at = position + from;
+            while (slice.hasRemaining()) {
+                at += target.write(slice, at);
             }
         }
     }
 
     /**
-     * Length of the slice that starts at byte {@code fileOffset} of a file, for {@link
+     * Length of the slice that starts at byte {@code fileOffset} of the file written, for {@link
      * #transferRaw} and the writer's {@code writeRaw}: it ends where a multiple of {@link
      * #TRANSFER_SLICE_BYTES} does in the file, so that the slices after the first copy whole pages,
      * moved back to a whole number of elements (a tensor may start at any byte: safetensors does
