@@ -77,6 +77,7 @@ final class BenchGrow implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        BenchCommand.watchHeap();
         PrintWriter out = spec.commandLine().getOut();
         boolean temporary = dir == null;
         Path work =

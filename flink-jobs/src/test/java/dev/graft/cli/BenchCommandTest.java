@@ -39,9 +39,12 @@ class BenchCommandTest {
         assertThat(out.toString())
                 .contains("bench io: 4,19")
                 .contains("plain copy, FileChannel.transferTo")
-                .contains("read + write floats (a transform pass)")
+                .contains("SIMD kernels: on")
+                .contains("in memory: BF16 → float[]")
+                .contains("transform pass: readFloats → writeFloats")
+                .contains("copy pass: copyRaw (file to file)")
                 .contains("× copy")
-                .contains("× buffered")
+                .contains("MB/s CPU")
                 .contains("heap: peak");
     }
 }

@@ -134,6 +134,43 @@ public final class SafetensorsFile implements SafetensorsSource {
     }
 
     @Override
+    public void transferRaw(String name, FileChannel target, long position) throws IOException {
+        SafetensorsHeader.Entry e = entry(name);
+        TensorInfo info = e.info();
+        ByteBuffer data = map(e);
+        int length = data.remaining();
+        int elementBytes = info.dtype().byteSize();
+        for (int from = 0, n; from < length; from += n) {
+            n = sliceBytes(position + from, elementBytes, length - from); // whole target pages
+            ByteBuffer slice = data.slice(from, n);
+            long bad = FloatCodec.firstNonFinite(slice, info.dtype());
+            if (bad >= 0) {
+                throw nonFinite(info, from / elementBytes + bad);
+            }
+            long at = position + from;
+            while (slice.hasRemaining()) {
+                at += target.write(slice, at);
+            }
+        }
+    }
+
+    /**
+     * Length of the slice that starts at byte {@code fileOffset} of the file written, for {@link
+     * #transferRaw} and the writer's {@code writeRaw}: it ends where a multiple of {@link
+     * #TRANSFER_SLICE_BYTES} does in the file, so that the slices after the first copy whole pages,
+     * moved back to a whole number of elements (a tensor may start at any byte: safetensors does
+     * not align them), and no longer than {@code remaining}.
+     */
+    static int sliceBytes(long fileOffset, int elementBytes, long remaining) {
+        long n = TRANSFER_SLICE_BYTES - fileOffset % TRANSFER_SLICE_BYTES;
+        if (n < elementBytes) {
+            n += TRANSFER_SLICE_BYTES;
+        }
+        n -= n % elementBytes;
+        return (int) Math.min(n, remaining);
+    }
+
+    @Override
     public float[] readFloats(String name) throws IOException {
         SafetensorsHeader.Entry e = entry(name);
         TensorInfo info = e.info();

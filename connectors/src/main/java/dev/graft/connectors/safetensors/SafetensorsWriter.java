@@ -3,6 +3,7 @@ package dev.graft.connectors.safetensors;
 import dev.graft.growth.tensor.FloatCodec;
 import dev.graft.growth.tensor.TensorInfo;
 import dev.graft.growth.tensor.TensorSink;
+import dev.graft.growth.tensor.TensorSource;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -27,8 +28,9 @@ import static dev.graft.connectors.safetensors.CheckpointFormatException.printab
 /**
  * Writes one safetensors file, streaming. The tensors are declared up front, so the header (with
  * every offset) is written first and each tensor goes straight to its place in the file, in any
- * order; nothing is buffered beyond one 1 MiB direct buffer (and {@link FloatCodec}'s scratch of 64
- * Ki elements), and each chunk is converted and checked in one pass.
+ * order; nothing is buffered beyond one 256 KiB direct buffer (and {@link FloatCodec}'s scratch of
+ * 64 Ki elements), and each chunk is converted and checked in one pass. Tensors kept as stored are
+ * copied file to file by {@link #copyRaw}.
  *
  * <p>{@link #close()} succeeds only when every declared tensor was written; otherwise it deletes
  * the file and fails, naming what is missing. Values must be finite and fit the dtype.
@@ -45,7 +47,12 @@ import static dev.graft.connectors.safetensors.CheckpointFormatException.printab
  */
 public final class SafetensorsWriter implements TensorSink {
 
-    private static final int CHUNK_BYTES = 1 << 20;
+    /**
+     * Converted bytes per write: small enough that the chunk is still in the core's L2 cache when
+     * the kernel copies it into the file.
+     */
+    private static final int CHUNK_BYTES = SafetensorsSource.TRANSFER_SLICE_BYTES;
+
     private static final JsonFactory JSON = new JsonFactory();
 
     private final Path path;
@@ -220,19 +227,48 @@ public final class SafetensorsWriter implements TensorSink {
                             + " bytes; got "
                             + data.remaining());
         }
-        long bad = FloatCodec.firstNonFinite(data, t.dtype());
-        if (bad >= 0) {
-            throw new IllegalArgumentException(
-                    "tensor '"
-                            + printable(name)
-                            + "' "
-                            + t.dtype()
-                            + t.shapeString()
-                            + ": value at flat index "
-                            + bad
-                            + " is NaN or infinite; checkpoints hold finite values only");
+        // Checked and written a slice at a time, so the write reads each slice from the cache the
+        // check just warmed. A non-finite value leaves the tensor unwritten (close() then fails),
+        // whatever slices went to the file before it.
+        ByteBuffer rest = data.duplicate();
+        long position = dataStart + offsets[i];
+        int elementBytes = t.dtype().byteSize();
+        long done = 0;
+        while (rest.hasRemaining()) {
+            int n = SafetensorsFile.sliceBytes(position, elementBytes, rest.remaining());
+            ByteBuffer slice = rest.slice(rest.position(), n);
+            long bad = FloatCodec.firstNonFinite(slice, t.dtype());
+            if (bad >= 0) {
+                throw new IllegalArgumentException(
+                        "tensor '"
+                                + printable(name)
+                                + "' "
+                                + t.dtype()
+                                + t.shapeString()
+                                + ": value at flat index "
+                                + (done / elementBytes + bad)
+                                + " is NaN or infinite; checkpoints hold finite values only");
+            }
+            position += writeFully(channel, slice, position);
+            rest.position(rest.position() + n);
+            done += n;
         }
-        writeFully(channel, data.duplicate(), dataStart + offsets[i]);
+        written.set(i);
+    }
+
+    /**
+     * Copies the tensor file to file when {@code source} is a safetensors checkpoint ({@link
+     * SafetensorsSource#transferRaw}); otherwise as {@link TensorSink#copyRaw} does.
+     */
+    @Override
+    public void copyRaw(String name, TensorSource source, String sourceName) throws IOException {
+        int i = slot(name);
+        if (!(source instanceof SafetensorsSource safetensors)) {
+            TensorSink.super.copyRaw(name, source, sourceName);
+            return;
+        }
+        TensorSink.checkCopyable(this, name, source, sourceName);
+        safetensors.transferRaw(sourceName, channel, dataStart + offsets[i]);
         written.set(i);
     }
 

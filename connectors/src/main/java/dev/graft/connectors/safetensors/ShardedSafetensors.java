@@ -4,6 +4,7 @@ import dev.graft.growth.tensor.TensorInfo;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -178,6 +179,11 @@ public final class ShardedSafetensors implements SafetensorsSource {
     @Override
     public float[] readFloats(String name) throws IOException {
         return shard(name).readFloats(name);
+    }
+
+    @Override
+    public void transferRaw(String name, FileChannel target, long position) throws IOException {
+        shard(name).transferRaw(name, target, position);
     }
 
     private SafetensorsFile shard(String name) {

@@ -2,6 +2,7 @@ package dev.graft.connectors.safetensors;
 
 import dev.graft.growth.tensor.TensorInfo;
 import dev.graft.growth.tensor.TensorSink;
+import dev.graft.growth.tensor.TensorSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -123,6 +124,11 @@ public final class ShardedSafetensorsWriter implements TensorSink {
     @Override
     public void writeRaw(String name, ByteBuffer data) throws IOException {
         writer(name).writeRaw(name, data);
+    }
+
+    @Override
+    public void copyRaw(String name, TensorSource source, String sourceName) throws IOException {
+        writer(name).copyRaw(name, source, sourceName);
     }
 
     private SafetensorsWriter writer(String name) {

@@ -62,7 +62,7 @@ public final class GrowthExecution {
         for (TensorMapping m : mappings) {
             TensorInfo t = m.target();
             if (m.rule() instanceof TensorRule.Copy && m.source().dtype() == t.dtype()) {
-                sink.writeRaw(t.name(), source.readRaw(m.source().name()));
+                sink.copyRaw(t.name(), source, m.source().name());
             } else {
                 long n = t.elementCount();
                 if (n > Integer.MAX_VALUE - 8) {

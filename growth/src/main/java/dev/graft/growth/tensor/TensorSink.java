@@ -36,6 +36,58 @@ public interface TensorSink extends AutoCloseable {
      */
     void writeRaw(String name, ByteBuffer data) throws IOException;
 
+    /**
+     * Writes tensor {@code name} as a byte-for-byte copy of tensor {@code sourceName} of {@code
+     * source}, which must have the same dtype and byte length: what a transform does with a tensor
+     * it keeps as stored. The source's values are checked as {@link TensorSource#readRaw} checks
+     * them. This default is {@code writeRaw(name, source.readRaw(sourceName))}; a sink that can
+     * copy file to file without the bytes passing through the JVM overrides it.
+     *
+     * <pre>{@code
+     * sink.copyRaw("h.0.ln_1.weight", source, "h.0.ln_1.weight");
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if the dtypes or byte lengths differ, or as {@link
+     *     #writeRaw}
+     */
+    default void copyRaw(String name, TensorSource source, String sourceName) throws IOException {
+        checkCopyable(this, name, source, sourceName);
+        writeRaw(name, source.readRaw(sourceName));
+    }
+
+    /**
+     * The check {@link #copyRaw} makes before copying: the target is declared in {@code sink} with
+     * the source's dtype and byte length.
+     *
+     * @throws IllegalArgumentException naming both tensors, their dtypes and shapes
+     */
+    static void checkCopyable(
+            TensorSink sink, String name, TensorSource source, String sourceName) {
+        TensorInfo from = source.info(sourceName);
+        TensorInfo to =
+                sink.tensors().stream()
+                        .filter(t -> t.name().equals(name))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                "tensor '" + name + "' was not declared"));
+        if (from.dtype() != to.dtype() || from.byteLength() != to.byteLength()) {
+            throw new IllegalArgumentException(
+                    "tensor '"
+                            + name
+                            + "' "
+                            + to.dtype()
+                            + to.shapeString()
+                            + " cannot be copied as stored from '"
+                            + sourceName
+                            + "' "
+                            + from.dtype()
+                            + from.shapeString()
+                            + ": dtypes and byte lengths must match. Use writeFloats to convert");
+        }
+    }
+
     /** Commits the tensors; fails if a declared tensor was not written. */
     @Override
     void close() throws IOException;

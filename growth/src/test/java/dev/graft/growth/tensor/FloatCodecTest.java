@@ -11,6 +11,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FloatCodecTest {
 
+    /**
+     * The bulk paths: the scalar loops, and the SIMD kernels of the Vector API, which the build
+     * runs the tests with ({@code --add-modules jdk.incubator.vector} in the parent pom's argLine).
+     */
+    private static final boolean[] PATHS = {false, true};
+
+    @Test
+    void theTestJvmHasTheVectorKernels() {
+        assertThat(FloatCodec.vectorized())
+                .as(
+                        "FloatCodec.vectorized(): the tests must run with --add-modules"
+                                + " jdk.incubator.vector on a machine with SIMD, or the vector"
+                                + " path goes untested")
+                .isTrue();
+    }
+
     @Test
     void f16RoundTripsEveryFiniteBitPattern() {
         for (int bits = 0; bits < 0x10000; bits++) {
@@ -145,105 +161,128 @@ class FloatCodecTest {
     /** The bulk decoders against the scalar reference, bit for bit, on every 16-bit pattern. */
     @Test
     void bulkDecodeMatchesScalarOnEveryBitPattern() {
-        for (DType dtype : new DType[] {DType.F16, DType.BF16}) {
-            for (boolean direct : new boolean[] {false, true}) {
-                // Offset by one element in the buffer and three in the array, to exercise both.
-                ByteBuffer buf = allocate(2 + 0x10000 * 2, direct);
-                buf.position(2);
-                for (int bits = 0; bits < 0x10000; bits++) {
-                    buf.putShort((short) bits);
+        for (boolean vector : PATHS)
+            for (DType dtype : new DType[] {DType.F16, DType.BF16}) {
+                for (boolean direct : new boolean[] {false, true}) {
+                    // Offset by one element in the buffer and three in the array, to exercise both.
+                    ByteBuffer buf = allocate(2 + 0x10000 * 2, direct);
+                    buf.position(2);
+                    for (int bits = 0; bits < 0x10000; bits++) {
+                        buf.putShort((short) bits);
+                    }
+                    buf.position(2);
+                    float[] out = new float[3 + 0x10000];
+                    int bad = FloatCodec.decodeFinite(buf, dtype, out, 3, 0x10000, vector);
+                    assertThat(buf.position()).isEqualTo(buf.capacity());
+                    for (int bits = 0; bits < 0x10000; bits++) {
+                        float expected =
+                                dtype == DType.F16
+                                        ? FloatCodec.f16ToF32((short) bits)
+                                        : FloatCodec.bf16ToF32((short) bits);
+                        assertThat(Float.floatToRawIntBits(out[3 + bits]))
+                                .as("%s bits %04x, vector %s", dtype, bits, vector)
+                                .isEqualTo(Float.floatToRawIntBits(expected));
+                    }
+                    // The first pattern with an all-ones exponent: +infinity.
+                    assertThat(bad).isEqualTo(dtype == DType.F16 ? 0x7C00 : 0x7F80);
                 }
-                buf.position(2);
-                float[] out = new float[3 + 0x10000];
-                int bad = FloatCodec.decodeFinite(buf, dtype, out, 3, 0x10000);
-                assertThat(buf.position()).isEqualTo(buf.capacity());
-                for (int bits = 0; bits < 0x10000; bits++) {
-                    float expected =
-                            dtype == DType.F16
-                                    ? FloatCodec.f16ToF32((short) bits)
-                                    : FloatCodec.bf16ToF32((short) bits);
-                    assertThat(Float.floatToRawIntBits(out[3 + bits]))
-                            .as("%s bits %04x", dtype, bits)
-                            .isEqualTo(Float.floatToRawIntBits(expected));
-                }
-                // The first pattern with an all-ones exponent: +infinity.
-                assertThat(bad).isEqualTo(dtype == DType.F16 ? 0x7C00 : 0x7F80);
             }
-        }
     }
 
     /** Encoding through the bulk path equals the scalar reference, bit for bit. */
     @Test
     void bulkEncodeMatchesScalarOnEdgeCasesAndASeededSample() {
         float[] values = encodeSample();
-        for (DType dtype : new DType[] {DType.F16, DType.BF16}) {
-            for (boolean direct : new boolean[] {false, true}) {
-                ByteBuffer buf = allocate(values.length * 2, direct);
-                int bad = FloatCodec.encodeFinite(values, 0, values.length, dtype, buf);
-                assertThat(buf.position()).isEqualTo(buf.capacity());
-                int expectedBad = -1;
-                for (int i = 0; i < values.length; i++) {
-                    short expected =
-                            dtype == DType.F16
-                                    ? FloatCodec.f32ToF16(values[i])
-                                    : FloatCodec.f32ToBf16(values[i]);
-                    assertThat(buf.getShort(i * 2))
-                            .as("%s of %s (bits %08x)", dtype, values[i], bits(values[i]))
-                            .isEqualTo(expected);
-                    int exp = dtype == DType.F16 ? 0x7C00 : 0x7F80;
-                    if (expectedBad < 0 && (expected & exp) == exp) {
-                        expectedBad = i;
+        for (boolean vector : PATHS)
+            for (DType dtype : new DType[] {DType.F16, DType.BF16}) {
+                for (boolean direct : new boolean[] {false, true}) {
+                    ByteBuffer buf = allocate(values.length * 2, direct);
+                    int bad = FloatCodec.encodeFinite(values, 0, values.length, dtype, buf, vector);
+                    assertThat(buf.position()).isEqualTo(buf.capacity());
+                    int expectedBad = -1;
+                    for (int i = 0; i < values.length; i++) {
+                        short expected =
+                                dtype == DType.F16
+                                        ? FloatCodec.f32ToF16(values[i])
+                                        : FloatCodec.f32ToBf16(values[i]);
+                        assertThat(buf.getShort(i * 2))
+                                .as(
+                                        "%s of %s (bits %08x), vector %s",
+                                        dtype, values[i], bits(values[i]), vector)
+                                .isEqualTo(expected);
+                        int exp = dtype == DType.F16 ? 0x7C00 : 0x7F80;
+                        if (expectedBad < 0 && (expected & exp) == exp) {
+                            expectedBad = i;
+                        }
                     }
+                    assertThat(bad).isEqualTo(expectedBad);
                 }
-                assertThat(bad).isEqualTo(expectedBad);
             }
-        }
     }
 
     @Test
     void encodeFiniteReportsTheFirstNonFiniteOrOverflowingValue() {
+        for (boolean vector : PATHS) {
+            encodeFiniteReportsTheFirstNonFiniteOrOverflowingValue(vector);
+        }
+    }
+
+    private static void encodeFiniteReportsTheFirstNonFiniteOrOverflowingValue(boolean vector) {
         float[] values = new float[200_000];
         java.util.Arrays.fill(values, 1.5f);
-        assertThat(FloatCodec.encodeFinite(values, 0, values.length, DType.BF16, direct(400_000)))
+        assertThat(
+                        FloatCodec.encodeFinite(
+                                values, 0, values.length, DType.BF16, direct(400_000), vector))
                 .isEqualTo(-1);
         values[150_000] = 70000f; // fine in BF16, overflows F16
         values[170_000] = Float.NaN;
-        assertThat(FloatCodec.encodeFinite(values, 0, values.length, DType.F16, direct(400_000)))
+        assertThat(
+                        FloatCodec.encodeFinite(
+                                values, 0, values.length, DType.F16, direct(400_000), vector))
                 .isEqualTo(150_000);
-        assertThat(FloatCodec.encodeFinite(values, 0, values.length, DType.BF16, direct(400_000)))
+        assertThat(
+                        FloatCodec.encodeFinite(
+                                values, 0, values.length, DType.BF16, direct(400_000), vector))
                 .isEqualTo(170_000);
-        assertThat(FloatCodec.encodeFinite(values, 0, values.length, DType.F32, direct(800_000)))
+        assertThat(
+                        FloatCodec.encodeFinite(
+                                values, 0, values.length, DType.F32, direct(800_000), vector))
                 .isEqualTo(170_000);
         // Counted from the offset.
-        assertThat(FloatCodec.encodeFinite(values, 100_000, 80_000, DType.F32, direct(320_000)))
+        assertThat(
+                        FloatCodec.encodeFinite(
+                                values, 100_000, 80_000, DType.F32, direct(320_000), vector))
                 .isEqualTo(70_000);
     }
 
     @Test
     void decodeFiniteReportsTheFirstNonFiniteElementAcrossChunks() {
         int n = 3 * FloatCodec.CHUNK + 7;
-        for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
-            float[] values = new float[n];
-            SplittableRandom random = new SplittableRandom(7);
-            for (int i = 0; i < n; i++) {
-                values[i] = (float) random.nextGaussian();
+        for (boolean vector : PATHS)
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                float[] values = new float[n];
+                SplittableRandom random = new SplittableRandom(7);
+                for (int i = 0; i < n; i++) {
+                    values[i] = (float) random.nextGaussian();
+                }
+                ByteBuffer clean = direct(n * dtype.byteSize());
+                FloatCodec.encode(values, 0, n, dtype, clean);
+                float[] out = new float[n];
+                assertThat(FloatCodec.decodeFinite(clean.flip(), dtype, out, 0, n, vector))
+                        .isEqualTo(-1);
+                for (int at :
+                        new int[] {0, FloatCodec.CHUNK - 1, 2 * FloatCodec.CHUNK + 1, n - 1}) {
+                    values[at] = Float.POSITIVE_INFINITY;
+                    ByteBuffer buf = direct(n * dtype.byteSize());
+                    FloatCodec.encode(values, 0, n, dtype, buf);
+                    assertThat(FloatCodec.decodeFinite(buf.flip(), dtype, out, 0, n, vector))
+                            .as("%s at %d, vector %s", dtype, at, vector)
+                            .isEqualTo(at);
+                    assertThat(out[at]).isInfinite();
+                    assertThat(out[n - 1 == at ? 0 : n - 1]).isFinite(); // decoded to the end
+                    values[at] = 1f;
+                }
             }
-            ByteBuffer clean = direct(n * dtype.byteSize());
-            FloatCodec.encode(values, 0, n, dtype, clean);
-            float[] out = new float[n];
-            assertThat(FloatCodec.decodeFinite(clean.flip(), dtype, out, 0, n)).isEqualTo(-1);
-            for (int at : new int[] {0, FloatCodec.CHUNK - 1, 2 * FloatCodec.CHUNK + 1, n - 1}) {
-                values[at] = Float.POSITIVE_INFINITY;
-                ByteBuffer buf = direct(n * dtype.byteSize());
-                FloatCodec.encode(values, 0, n, dtype, buf);
-                assertThat(FloatCodec.decodeFinite(buf.flip(), dtype, out, 0, n))
-                        .as("%s at %d", dtype, at)
-                        .isEqualTo(at);
-                assertThat(out[at]).isInfinite();
-                assertThat(out[n - 1 == at ? 0 : n - 1]).isFinite(); // decoded to the end
-                values[at] = 1f;
-            }
-        }
     }
 
     /** The word-at-a-time scan against an element-by-element one, for every float dtype. */
@@ -279,9 +318,11 @@ class FloatCodecTest {
                         expected = e;
                     }
                 }
-                assertThat(FloatCodec.firstNonFinite(buf, dtype))
-                        .as("%s, %d bytes, trial %d", dtype, bytes, trial)
-                        .isEqualTo(expected);
+                for (boolean vector : PATHS) {
+                    assertThat(FloatCodec.firstNonFinite(buf, dtype, vector))
+                            .as("%s, %d bytes, trial %d, vector %s", dtype, bytes, trial, vector)
+                            .isEqualTo(expected);
+                }
             }
         }
     }
