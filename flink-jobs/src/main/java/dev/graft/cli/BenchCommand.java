@@ -51,6 +51,7 @@ import java.util.stream.Stream;
         subcommands = {
             BenchCommand.Io.class,
             BenchGrow.class,
+            BenchShrink.class,
             BenchTransform.class,
             TriggerBench.class
         })

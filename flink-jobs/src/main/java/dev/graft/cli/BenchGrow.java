@@ -241,7 +241,7 @@ final class BenchGrow implements Callable<Integer> {
         }
     }
 
-    private static long size(Path dir) throws IOException {
+    static long size(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             long n = 0;
             for (Path f : files.toList()) {
