@@ -57,6 +57,27 @@ import java.util.stream.Stream;
         })
 public final class BenchCommand implements Callable<Integer> {
 
+    /** What a benchmark does in its working directory. */
+    interface InWorkDir {
+        void run(Path work) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} in {@code dir} (created if absent, kept), or in a new temporary directory
+     * named after {@code prefix} that is deleted afterwards when {@code dir} is null.
+     */
+    static void inWorkDir(Path dir, String prefix, InWorkDir body) throws Exception {
+        boolean temporary = dir == null;
+        Path work = temporary ? Files.createTempDirectory(prefix) : Files.createDirectories(dir);
+        try {
+            body.run(work);
+        } finally {
+            if (temporary) {
+                LocalFiles.deleteTree(work);
+            }
+        }
+    }
+
     @Spec CommandSpec spec;
 
     @Override
@@ -183,24 +204,13 @@ public final class BenchCommand implements Callable<Integer> {
         Path dir;
 
         @Override
-        public Integer call() throws IOException {
+        public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             if (!dtype.isComputable()) {
                 throw new CommandLine.ParameterException(
                         spec.commandLine(), "--dtype must be F32, F16 or BF16");
             }
-            boolean temporary = dir == null;
-            Path work =
-                    temporary
-                            ? Files.createTempDirectory("graft-bench-io")
-                            : Files.createDirectories(dir);
-            try {
-                run(work, out);
-            } finally {
-                if (temporary) {
-                    LocalFiles.deleteTree(work);
-                }
-            }
+            BenchCommand.inWorkDir(dir, "graft-bench-io", work -> run(work, out));
             return 0;
         }
 

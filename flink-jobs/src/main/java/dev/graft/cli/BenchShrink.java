@@ -82,21 +82,10 @@ final class BenchShrink implements Callable<Integer> {
     Path dir;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         BenchCommand.watchHeap();
         PrintWriter out = spec.commandLine().getOut();
-        boolean temporary = dir == null;
-        Path work =
-                temporary
-                        ? Files.createTempDirectory("graft-bench-shrink")
-                        : Files.createDirectories(dir);
-        try {
-            run(work, out);
-        } finally {
-            if (temporary) {
-                LocalFiles.deleteTree(work);
-            }
-        }
+        BenchCommand.inWorkDir(dir, "graft-bench-shrink", work -> run(work, out));
         return 0;
     }
 

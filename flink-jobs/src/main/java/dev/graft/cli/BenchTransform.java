@@ -111,18 +111,7 @@ final class BenchTransform implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        boolean temporary = dir == null;
-        Path work =
-                temporary
-                        ? Files.createTempDirectory("graft-bench-transform")
-                        : Files.createDirectories(dir);
-        try {
-            run(work, out);
-        } finally {
-            if (temporary) {
-                LocalFiles.deleteTree(work);
-            }
-        }
+        BenchCommand.inWorkDir(dir, "graft-bench-transform", work -> run(work, out));
         return 0;
     }
 
