@@ -2,6 +2,7 @@ package dev.graft.cli;
 
 import dev.graft.connectors.hf.HfCheckpoint;
 import dev.graft.connectors.hf.Verifications;
+import dev.graft.connectors.transform.Calibration;
 import dev.graft.growth.arch.ArchSpec;
 import dev.graft.growth.model.ModelInput;
 import dev.graft.growth.model.TransformerModel;
@@ -26,8 +27,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -212,47 +211,7 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     static int[][] readTokenFile(Path file) throws IOException {
-        List<int[]> rows = new ArrayList<>();
-        int lineNo = 0;
-        for (String line : Files.readAllLines(file)) {
-            lineNo++;
-            int hash = line.indexOf('#');
-            String body = (hash >= 0 ? line.substring(0, hash) : line).trim();
-            if (body.isEmpty()) {
-                continue;
-            }
-            String[] parts = body.split("[\\s,]+");
-            int[] ids = new int[parts.length];
-            for (int i = 0; i < parts.length; i++) {
-                try {
-                    ids[i] = Integer.parseInt(parts[i]);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(
-                            file
-                                    + " line "
-                                    + lineNo
-                                    + ": '"
-                                    + parts[i]
-                                    + "' is not a token id; expected integers");
-                }
-            }
-            if (!rows.isEmpty() && ids.length != rows.get(0).length) {
-                throw new IllegalArgumentException(
-                        file
-                                + " line "
-                                + lineNo
-                                + " has "
-                                + ids.length
-                                + " tokens; expected "
-                                + rows.get(0).length
-                                + " like the first sequence");
-            }
-            rows.add(ids);
-        }
-        if (rows.isEmpty()) {
-            throw new IllegalArgumentException(file + " holds no token ids");
-        }
-        return rows.toArray(new int[0][]);
+        return Calibration.readTokenIds(file, "; expected integers", true).toArray(new int[0][]);
     }
 
     private ObjectNode report(Verification v, ArchSpec a, ArchSpec b) {

@@ -85,7 +85,8 @@ public record Calibration(
     public static Calibration tokenIds(Path file) throws IOException {
         byte[] bytes = read(file, "token ids, one sequence per line");
         return new Calibration(
-                parseTokenIds(file, new String(bytes, StandardCharsets.UTF_8)),
+                parseTokenIds(
+                        file, new String(bytes, StandardCharsets.UTF_8), NOT_AN_ID_HINT, false),
                 file.toString(),
                 Format.TOKEN_IDS,
                 sha256(bytes),
@@ -178,16 +179,38 @@ public record Calibration(
         return Files.readAllBytes(file);
     }
 
+    /** What the error for a word in a calibration token file says after the word. */
+    private static final String NOT_AN_ID_HINT =
+            " (expected integers, one sequence per line; for plain text use --calibration-text)";
+
     /**
      * Token-id sequences, one per line, any lengths; {@code #} starts a comment.
      *
      * @throws IllegalArgumentException naming the file and line of anything that is not an integer
      */
     public static List<int[]> readTokenIds(Path file) throws IOException {
-        return parseTokenIds(file, new String(read(file, "token ids"), StandardCharsets.UTF_8));
+        return readTokenIds(file, NOT_AN_ID_HINT, false);
     }
 
-    private static List<int[]> parseTokenIds(Path file, String content) {
+    /**
+     * Token-id sequences, one per line; {@code #} starts a comment.
+     *
+     * @param notAnId what the error for anything that is not an integer says after it
+     * @param sameLength whether every sequence must be as long as the first (one batch)
+     * @throws IllegalArgumentException naming the file and line of anything that is not an integer,
+     *     or of a sequence of another length
+     */
+    public static List<int[]> readTokenIds(Path file, String notAnId, boolean sameLength)
+            throws IOException {
+        return parseTokenIds(
+                file,
+                new String(read(file, "token ids"), StandardCharsets.UTF_8),
+                notAnId,
+                sameLength);
+    }
+
+    private static List<int[]> parseTokenIds(
+            Path file, String content, String notAnId, boolean sameLength) {
         List<int[]> out = new ArrayList<>();
         int lineNo = 0;
         for (String line : content.split("\\R")) {
@@ -209,9 +232,20 @@ public record Calibration(
                                     + lineNo
                                     + ": '"
                                     + parts[i]
-                                    + "' is not a token id (expected integers, one sequence per"
-                                    + " line; for plain text use --calibration-text)");
+                                    + "' is not a token id"
+                                    + notAnId);
                 }
+            }
+            if (sameLength && !out.isEmpty() && ids.length != out.get(0).length) {
+                throw new IllegalArgumentException(
+                        file
+                                + " line "
+                                + lineNo
+                                + " has "
+                                + ids.length
+                                + " tokens; expected "
+                                + out.get(0).length
+                                + " like the first sequence");
             }
             out.add(ids);
         }
