@@ -126,21 +126,7 @@ public final class CheckpointStore {
             for (String file : files) {
                 entries.add(copyIn(localDir.resolve(file), new Path(staging, file), file));
             }
-            Manifest manifest =
-                    new Manifest(
-                            Manifest.FORMAT_VERSION,
-                            request.runId(),
-                            request.generation(),
-                            request.step(),
-                            request.decisionId(),
-                            request.parent(),
-                            request.operator(),
-                            request.operatorOptions(),
-                            request.verification(),
-                            request.arch(),
-                            entries,
-                            clock.millis(),
-                            GraftVersion.get());
+            Manifest manifest = manifest(request, entries);
             try (FSDataOutputStream out =
                     fs.create(
                             new Path(staging, Manifest.FILE_NAME),
@@ -150,20 +136,7 @@ public final class CheckpointStore {
             // Verify what the store holds, not what we meant to write.
             PublishedCheckpoint staged = load(staging);
             verify(staged);
-            if (!fs.rename(staging, target)) {
-                existing = existing(target, request);
-                if (existing.isPresent()) {
-                    fs.delete(staging, true);
-                    return existing.get();
-                }
-                throw new IOException(
-                        "could not rename "
-                                + staging
-                                + " to "
-                                + target
-                                + "; nothing was published");
-            }
-            return load(target);
+            return renameIntoPlace(staging, target, request);
         } catch (IOException | RuntimeException | Error e) {
             try {
                 fs.delete(staging, true);
@@ -312,29 +285,44 @@ public final class CheckpointStore {
             }
         }
         Manifest manifest =
-                new Manifest(
-                        Manifest.FORMAT_VERSION,
-                        request.runId(),
-                        request.generation(),
-                        request.step(),
-                        request.decisionId(),
-                        request.parent(),
-                        request.operator(),
-                        request.operatorOptions(),
-                        request.verification(),
-                        request.arch(),
-                        files.stream().sorted(Comparator.comparing(FileEntry::getPath)).toList(),
-                        clock.millis(),
-                        GraftVersion.get());
+                manifest(
+                        request,
+                        files.stream().sorted(Comparator.comparing(FileEntry::getPath)).toList());
         try (FSDataOutputStream out =
                 fs.create(new Path(staging, Manifest.FILE_NAME), FileSystem.WriteMode.OVERWRITE)) {
             out.write(manifest.toJsonBytes());
         }
         load(staging);
+        return renameIntoPlace(staging, target, request);
+    }
+
+    private Manifest manifest(PublishRequest request, List<FileEntry> files) {
+        return new Manifest(
+                Manifest.FORMAT_VERSION,
+                request.runId(),
+                request.generation(),
+                request.step(),
+                request.decisionId(),
+                request.parent(),
+                request.operator(),
+                request.operatorOptions(),
+                request.verification(),
+                request.arch(),
+                files,
+                clock.millis(),
+                GraftVersion.get());
+    }
+
+    /**
+     * Renames a complete staging directory to {@code target}; when another writer published the
+     * same decision first, removes the staging directory and returns theirs.
+     */
+    private PublishedCheckpoint renameIntoPlace(Path staging, Path target, PublishRequest request)
+            throws IOException {
         if (!fs.rename(staging, target)) {
-            existing = existing(target, request);
+            Optional<PublishedCheckpoint> existing = existing(target, request);
             if (existing.isPresent()) {
-                discardStaging(staging);
+                fs.delete(staging, true);
                 return existing.get();
             }
             throw new IOException(
