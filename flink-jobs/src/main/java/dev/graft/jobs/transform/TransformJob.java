@@ -12,13 +12,16 @@ import dev.graft.schema.GrowthDecision;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.operators.SlotSharingGroup;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.async.AsyncFunction;
 
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -97,27 +100,23 @@ public final class TransformJob {
                         .setManagedMemory(MemorySize.ZERO)
                         .setExternalResource("gpu", 1.0)
                         .build();
-        long asyncTimeoutMs = settings.timeout().toMillis() + 60_000;
 
         SingleOutputStreamOperator<GroupWork> planned =
-                AsyncDataStream.unorderedWait(
+                async(
                                 once,
                                 new PlanAsync(
                                         executors,
                                         progress,
                                         settings.capacity(),
                                         settings.timeout()),
-                                asyncTimeoutMs,
-                                TimeUnit.MILLISECONDS,
-                                settings.capacity())
-                        .returns(GroupWork.TYPE)
+                                GroupWork.TYPE)
                         .name("plan, split into tensor groups")
                         .uid("transform-plan");
 
         // Group g of every decision goes to subtask g mod parallelism: a decision's groups are
         // spread over all subtasks (hashing could put two on one and leave another idle).
         SingleOutputStreamOperator<GroupWork> written =
-                AsyncDataStream.unorderedWait(
+                async(
                                 planned.partitionCustom(
                                         (Integer group, int subtasks) ->
                                                 Math.floorMod(group, subtasks),
@@ -127,10 +126,7 @@ public final class TransformJob {
                                         progress,
                                         settings.capacity(),
                                         settings.timeout()),
-                                asyncTimeoutMs,
-                                TimeUnit.MILLISECONDS,
-                                settings.capacity())
-                        .returns(GroupWork.TYPE)
+                                GroupWork.TYPE)
                         .name("write tensor group")
                         .uid("transform-write-group");
 
@@ -141,17 +137,14 @@ public final class TransformJob {
                         .uid("transform-gather-groups");
 
         SingleOutputStreamOperator<TransformResult> results =
-                AsyncDataStream.unorderedWait(
+                async(
                                 gathered,
                                 new CommitAsync(
                                         executors,
                                         progress,
                                         settings.capacity(),
                                         settings.timeout()),
-                                asyncTimeoutMs,
-                                TimeUnit.MILLISECONDS,
-                                settings.capacity())
-                        .returns(TransformResult.TYPE)
+                                TransformResult.TYPE)
                         .name("verify, commit once")
                         .uid("transform-commit");
         if (settings.gpu()) {
@@ -177,5 +170,21 @@ public final class TransformJob {
                 .sinkTo(deadLetters)
                 .name("graft.dlq")
                 .uid("transform-dlq-sink");
+    }
+
+    /**
+     * One asynchronous transform step: unordered, at most {@code graft.transform.capacity} in
+     * flight; a step still running {@code graft.transform.timeout} plus a minute's grace later
+     * becomes a FAILED outcome ({@link ExecutorAsync#timeout}).
+     */
+    private <I, O> SingleOutputStreamOperator<O> async(
+            DataStream<I> in, AsyncFunction<I, O> step, TypeInformation<O> type) {
+        return AsyncDataStream.unorderedWait(
+                        in,
+                        step,
+                        settings.timeout().toMillis() + 60_000,
+                        TimeUnit.MILLISECONDS,
+                        settings.capacity())
+                .returns(type);
     }
 }
