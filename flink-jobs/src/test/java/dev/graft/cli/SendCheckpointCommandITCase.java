@@ -3,8 +3,7 @@ package dev.graft.cli;
 import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.serde.Decoded;
 import dev.graft.connectors.serde.TopicCodec;
-import dev.graft.connectors.topics.TopicAdmin;
-import dev.graft.connectors.topics.TopicCatalog;
+import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.CheckpointSaved;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -37,9 +36,7 @@ class SendCheckpointCommandITCase {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.builder().start();
-        TopicAdmin.ensureTopics(
-                kafka.bootstrapServers(), TopicCatalog.load(), 1, Duration.ofSeconds(30));
+        kafka = KafkaTopics.startBroker();
     }
 
     @AfterAll

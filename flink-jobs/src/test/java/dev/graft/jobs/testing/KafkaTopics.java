@@ -1,7 +1,9 @@
 package dev.graft.jobs.testing;
 
+import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.serde.Decoded;
 import dev.graft.connectors.serde.TopicCodec;
+import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 
 import org.apache.avro.specific.SpecificRecord;
@@ -34,6 +36,14 @@ public final class KafkaTopics implements AutoCloseable {
     public KafkaTopics(String bootstrapServers) {
         this.bootstrapServers = bootstrapServers;
         this.producer = producer(bootstrapServers);
+    }
+
+    /** Starts an embedded KRaft broker with every topic of ops/kafka/topics.yaml. */
+    public static EmbeddedKafka startBroker() throws Exception {
+        EmbeddedKafka kafka = EmbeddedKafka.builder().start();
+        TopicAdmin.ensureTopics(
+                kafka.bootstrapServers(), TopicCatalog.load(), 1, Duration.ofSeconds(30));
+        return kafka;
     }
 
     /** An idempotent producer of raw bytes, acks=all. */

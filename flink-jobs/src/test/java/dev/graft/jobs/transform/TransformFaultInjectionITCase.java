@@ -4,7 +4,6 @@ import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.serde.Fixtures;
 import dev.graft.connectors.store.CheckpointStore;
 import dev.graft.connectors.store.PublishedCheckpoint;
-import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.connectors.transform.DecisionExecutor;
 import dev.graft.connectors.transform.ProgressListener;
@@ -25,7 +24,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -57,14 +55,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(240)
 class TransformFaultInjectionITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .setConfiguration(restarts())
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = Jobs.miniCluster(restarts());
 
     private static final int KILLS = 5;
 
@@ -77,9 +68,7 @@ class TransformFaultInjectionITCase {
 
     @BeforeAll
     static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.builder().start();
-        TopicAdmin.ensureTopics(
-                kafka.bootstrapServers(), TopicCatalog.load(), 1, Duration.ofSeconds(30));
+        kafka = KafkaTopics.startBroker();
     }
 
     @AfterAll

@@ -2,7 +2,6 @@ package dev.graft.jobs.transform;
 
 import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.serde.Fixtures;
-import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.connectors.transform.DecisionExecutor;
 import dev.graft.connectors.transform.Outcomes;
@@ -10,6 +9,7 @@ import dev.graft.connectors.transform.ProgressListener;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
+import dev.graft.jobs.testing.Jobs;
 import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.Action;
 import dev.graft.schema.CheckpointPublished;
@@ -20,9 +20,7 @@ import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.PublishStatus;
 
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -45,32 +43,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(180)
 class TransformJobITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .setConfiguration(noRestarts())
-                            .build());
+    static final MiniClusterExtension FLINK = Jobs.miniCluster(Jobs.noRestarts());
 
     private static EmbeddedKafka kafka;
 
     @BeforeAll
     static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.builder().start();
-        TopicAdmin.ensureTopics(
-                kafka.bootstrapServers(), TopicCatalog.load(), 1, Duration.ofSeconds(30));
+        kafka = KafkaTopics.startBroker();
     }
 
     @AfterAll
     static void stopKafka() {
         kafka.close();
-    }
-
-    private static Configuration noRestarts() {
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        return conf;
     }
 
     /**

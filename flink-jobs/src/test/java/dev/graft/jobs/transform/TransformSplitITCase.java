@@ -4,7 +4,6 @@ import dev.graft.cli.CliRun;
 import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.serde.Fixtures;
 import dev.graft.connectors.store.CheckpointStore;
-import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.connectors.transform.DecisionExecutor;
 import dev.graft.connectors.transform.Splitting;
@@ -24,9 +23,7 @@ import dev.graft.schema.TransformProgress;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -60,13 +57,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(180)
 class TransformSplitITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .setConfiguration(noRestarts())
-                            .build());
+    static final MiniClusterExtension FLINK = Jobs.miniCluster(Jobs.noRestarts());
 
     /** Progress records of the job's workers; static because the job runs the listeners. */
     static final Queue<TransformProgress> PROGRESS = new ConcurrentLinkedQueue<>();
@@ -77,20 +68,12 @@ class TransformSplitITCase {
 
     @BeforeAll
     static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.builder().start();
-        TopicAdmin.ensureTopics(
-                kafka.bootstrapServers(), TopicCatalog.load(), 1, Duration.ofSeconds(30));
+        kafka = KafkaTopics.startBroker();
     }
 
     @AfterAll
     static void stopKafka() {
         kafka.close();
-    }
-
-    private static Configuration noRestarts() {
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        return conf;
     }
 
     private GrowthDecision decision(String id, Path source) {

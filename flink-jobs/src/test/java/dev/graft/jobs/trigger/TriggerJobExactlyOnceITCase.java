@@ -4,12 +4,12 @@ import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.hf.ArchSpecs;
 import dev.graft.connectors.kafka.KeyedRecordSerializationSchema;
 import dev.graft.connectors.serde.TopicCodec;
-import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.growth.policy.DecisionIds;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
+import dev.graft.jobs.testing.Jobs;
 import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.Action;
 import dev.graft.schema.BudgetChange;
@@ -31,7 +31,6 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -69,14 +68,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(240)
 class TriggerJobExactlyOnceITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .setConfiguration(oneRestart())
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = Jobs.miniCluster(oneRestart());
 
     private static final int RUNS = 24;
     private static final long LAST_STEP = 60;
@@ -102,9 +94,8 @@ class TriggerJobExactlyOnceITCase {
 
     @BeforeAll
     static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.builder().start();
+        kafka = KafkaTopics.startBroker();
         topics = TopicCatalog.load();
-        TopicAdmin.ensureTopics(kafka.bootstrapServers(), topics, 1, Duration.ofSeconds(30));
     }
 
     @AfterAll

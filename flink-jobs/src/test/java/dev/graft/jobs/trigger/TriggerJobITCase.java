@@ -4,12 +4,12 @@ import dev.graft.connectors.broker.EmbeddedKafka;
 import dev.graft.connectors.replay.StepCsv;
 import dev.graft.connectors.serde.TopicCodec;
 import dev.graft.connectors.serde.WireFormat;
-import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.growth.policy.DecisionIds;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
 import dev.graft.jobs.GraftTopology;
+import dev.graft.jobs.testing.Jobs;
 import dev.graft.jobs.testing.KafkaTopics;
 import dev.graft.schema.BudgetChange;
 import dev.graft.schema.BudgetScope;
@@ -20,9 +20,7 @@ import dev.graft.schema.GrowthDecision;
 import dev.graft.schema.TrainingMetric;
 
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -60,13 +58,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(360)
 class TriggerJobITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .setConfiguration(noRestarts())
-                            .build());
+    static final MiniClusterExtension FLINK = Jobs.miniCluster(Jobs.noRestarts());
 
     private static final String CURVE = "16_paramgolf_4h.csv";
 
@@ -75,9 +67,8 @@ class TriggerJobITCase {
 
     @BeforeAll
     static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.builder().start();
+        kafka = KafkaTopics.startBroker();
         topics = TopicCatalog.load();
-        TopicAdmin.ensureTopics(kafka.bootstrapServers(), topics, 1, Duration.ofSeconds(30));
     }
 
     @AfterAll
@@ -85,13 +76,6 @@ class TriggerJobITCase {
         if (kafka != null) {
             kafka.close();
         }
-    }
-
-    private static Configuration noRestarts() {
-        Configuration conf = new Configuration();
-        // A failing exactly-once job would otherwise restart forever.
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        return conf;
     }
 
     /** One sent record and where Kafka will have put it. */
