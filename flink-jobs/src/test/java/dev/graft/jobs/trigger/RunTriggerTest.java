@@ -678,4 +678,125 @@ class RunTriggerTest {
         send("r1", 0, 4, 1.0);
         assertThat(decisions()).extracting(GrowthDecision::getStep).containsExactly(4L);
     }
+
+    // --- state written by earlier versions -------------------------------------------------
+
+    /**
+     * Options of the snapshots in {@code src/test/resources/dev/graft/jobs/trigger/}: patience 2, a
+     * reorder buffer of 4.
+     */
+    private void openForStateVersions() throws Exception {
+        open(c -> c.set(GraftOptions.TRIGGER_REORDER_MAX_RECORDS, 4));
+    }
+
+    /**
+     * What the snapshot holds: r1 mid-reorder (steps 2..5 buffered, 1 evaluated), r2 at generation
+     * 1 with one growth decided, r3 held by a command.
+     */
+    private void beforeSnapshot() throws Exception {
+        for (long step : new long[] {1, 2, 3, 5, 4}) {
+            send("r1", 0, step, 1.0);
+        }
+        for (long step = 10; step <= 17; step++) {
+            send("r2", 1, step, 1.0);
+        }
+        command("r3", "hold-1", CommandAction.HOLD, null);
+        for (long step = 1; step <= 3; step++) {
+            send("r3", 0, step, 1.0);
+        }
+    }
+
+    /** What follows, each part depending on a piece of the restored state. */
+    private void afterSnapshot() throws Exception {
+        send("r1", 0, 1, 1.0); // released before: a duplicate, ignored (the ring of recent steps)
+        for (long step = 6; step <= 10; step++) {
+            send("r1", 0, step, 1.0); // fires on the buffered steps (bad evaluations so far)
+        }
+        send("r2", 0, 18, 1.0); // stale generation: a dead letter
+        for (long step = 18; step <= 40; step++) {
+            send("r2", 1, step, 1.0); // the gate and the growth count carry over
+        }
+        for (long step = 4; step <= 12; step++) {
+            send("r3", 0, step, 1.0); // held: nothing
+        }
+        command("r3", "release-1", CommandAction.RELEASE, null);
+        for (long step = 13; step <= 20; step++) {
+            send("r3", 0, step, 1.0);
+        }
+    }
+
+    private static List<String> describe(List<GrowthDecision> decisions, List<DeadLetter> dead) {
+        var out = new java.util.ArrayList<String>();
+        for (GrowthDecision d : decisions) {
+            out.add(
+                    d.getDecisionId()
+                            + " "
+                            + d.getRunId()
+                            + " "
+                            + d.getGeneration()
+                            + " "
+                            + d.getStep()
+                            + " "
+                            + d.getTrigger()
+                            + " "
+                            + d.getAction()
+                            + " "
+                            + d.getOperator()
+                            + " "
+                            + d.getEvidence().getSummary());
+        }
+        for (DeadLetter d : dead) {
+            out.add(d.getStage() + " " + d.getError());
+        }
+        return out;
+    }
+
+    /**
+     * Writes the snapshot of the current state format when run with {@code
+     * -Dgraft.trigger.snapshot.write=vN} (then commit the file and add vN to {@link
+     * #restoresStateWrittenByEarlierVersions}).
+     */
+    @Test
+    void writeStateSnapshotWhenAsked() throws Exception {
+        String version = System.getProperty("graft.trigger.snapshot.write");
+        org.junit.jupiter.api.Assumptions.assumeTrue(version != null, "not asked to write");
+        openForStateVersions();
+        beforeSnapshot();
+        var dir = java.nio.file.Path.of("src/test/resources/dev/graft/jobs/trigger");
+        java.nio.file.Files.createDirectories(dir);
+        org.apache.flink.streaming.util.OperatorSnapshotUtil.writeStateHandle(
+                harness.snapshot(1, 1),
+                dir.resolve("run-trigger-state-" + version + ".snapshot").toString());
+    }
+
+    @Test
+    void restoresStateWrittenByEarlierVersions() throws Exception {
+        // The reference: the same records without a snapshot in between.
+        openForStateVersions();
+        beforeSnapshot();
+        int decided = decisions().size();
+        int rejected = deadLetters().size();
+        afterSnapshot();
+        List<String> expected =
+                describe(
+                        decisions().subList(decided, decisions().size()),
+                        deadLetters().subList(rejected, deadLetters().size()));
+        assertThat(expected).hasSize(3);
+        harness.close();
+
+        for (String version : List.of("v1")) {
+            var url =
+                    RunTriggerTest.class.getResource("run-trigger-state-" + version + ".snapshot");
+            assertThat(url).as("snapshot %s", version).isNotNull();
+            harness = newHarness();
+            harness.initializeState(
+                    org.apache.flink.streaming.util.OperatorSnapshotUtil.readStateHandle(
+                            java.nio.file.Path.of(url.toURI()).toString()));
+            harness.open();
+            afterSnapshot();
+            assertThat(describe(decisions(), deadLetters())).as(version).isEqualTo(expected);
+            harness.close();
+        }
+        harness = null;
+    }
 }
