@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * What a {@link StepSequencer} remembers about one (run, generation): the last step released, a
  * ring of recently released steps (to recognise late duplicates), and the buffer of values waiting
- * to be released in step order. Immutable: arrays are copied in and out. A record of primitives and
- * primitive arrays, so a stream job keeps it as keyed state.
+ * to be released in step order. Immutable: arrays are copied in and out. {@link ReorderBuffer} is
+ * the mutable form, changed in place, which the TriggerJob keeps per run.
  *
  * @param lastStep the highest step released, {@link Evidence#NO_STEP} before the first
  * @param recent recently released steps, a ring

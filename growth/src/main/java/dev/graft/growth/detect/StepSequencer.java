@@ -38,6 +38,11 @@ import java.util.Objects;
  * With {@code maxBuffered = 0} nothing is reordered: every value is released at once and any step
  * below the last one is LATE.
  *
+ * <p>Each operation has two forms with the same semantics: on an immutable {@link SequencerState}
+ * (returns a {@link Result}), and in place on a {@link ReorderBuffer} (appends what it releases to
+ * a caller's list), which a stream job keeps per run so that a value costs no allocation beyond the
+ * {@link MetricPoint}s released.
+ *
  * <pre>{@code
  * StepSequencer seq = new StepSequencer(2, 5_000);
  * SequencerState s = seq.initialState();
@@ -105,17 +110,12 @@ public final class StepSequencer {
 
     /** Nothing seen. */
     public SequencerState initialState() {
-        int slots = maxBuffered + 1;
-        return new SequencerState(
-                Evidence.NO_STEP,
-                new long[recentSlots],
-                0,
-                0,
-                new long[slots],
-                new long[slots],
-                new double[slots],
-                0,
-                MetricPoint.NO_TIME);
+        return newBuffer().toState();
+    }
+
+    /** Nothing seen, in the mutable form a stream job keeps per run. */
+    public ReorderBuffer newBuffer() {
+        return new ReorderBuffer(maxBuffered + 1, recentSlots);
     }
 
     /**
@@ -128,40 +128,70 @@ public final class StepSequencer {
     public Result offer(
             SequencerState state, long step, long wallTimeMillis, double value, long nowMillis) {
         Objects.requireNonNull(state, "state");
-        if (isKnown(state, step)) {
-            return new Result(state, Verdict.DUPLICATE, List.of());
+        ReorderBuffer buffer = ReorderBuffer.of(state);
+        List<MetricPoint> released = new ArrayList<>();
+        Verdict verdict = offer(buffer, step, wallTimeMillis, value, nowMillis, released);
+        return new Result(
+                verdict == Verdict.ACCEPTED ? buffer.toState() : state, verdict, released);
+    }
+
+    /**
+     * Offers one value to a buffer, changing it in place; what it releases is appended to {@code
+     * released}, lowest step first. Same semantics as {@link #offer(SequencerState, long, long,
+     * double, long)}.
+     */
+    public Verdict offer(
+            ReorderBuffer buffer,
+            long step,
+            long wallTimeMillis,
+            double value,
+            long nowMillis,
+            List<MetricPoint> released) {
+        // Buffered steps are all above lastStep, remembered (released) ones at or below it.
+        if (step == buffer.lastStep) {
+            return Verdict.DUPLICATE;
         }
-        if (state.lastStep() != Evidence.NO_STEP && step < state.lastStep()) {
-            return new Result(state, Verdict.LATE, List.of());
+        if (buffer.lastStep != Evidence.NO_STEP && step < buffer.lastStep) {
+            return wasReleased(buffer, step) ? Verdict.DUPLICATE : Verdict.LATE;
         }
-        long[] steps = state.steps();
-        long[] walls = state.wallTimes();
-        double[] values = state.values();
-        int size = state.size();
-        int at = size;
-        while (at > 0 && steps[at - 1] > step) {
-            steps[at] = steps[at - 1];
-            walls[at] = walls[at - 1];
-            values[at] = values[at - 1];
+        if (isBuffered(buffer, step)) {
+            return Verdict.DUPLICATE;
+        }
+        buffer.ensureSlots(maxBuffered + 1);
+        long[] steps = buffer.steps;
+        long[] walls = buffer.wallTimes;
+        double[] values = buffer.values;
+        // Insert in step order, from the tail (an in-order value moves nothing).
+        int at = buffer.size;
+        while (at > 0 && steps[buffer.slot(at - 1)] > step) {
+            int from = buffer.slot(at - 1);
+            int to = buffer.slot(at);
+            steps[to] = steps[from];
+            walls[to] = walls[from];
+            values[to] = values[from];
             at--;
         }
-        steps[at] = step;
-        walls[at] = wallTimeMillis;
-        values[at] = value;
-        size++;
+        int slot = buffer.slot(at);
+        steps[slot] = step;
+        walls[slot] = wallTimeMillis;
+        values[slot] = value;
+        buffer.size++;
+        int size = buffer.size;
         int count = Math.max(0, size - maxBuffered);
         if (wallTimeMillis != MetricPoint.NO_TIME) {
             // The time bound, on the run's clock: everything up to the highest step that is at
             // least maxDelay older than the newest value goes.
             for (int i = size - 1; i >= count; i--) {
-                if (walls[i] != MetricPoint.NO_TIME
-                        && walls[i] <= wallTimeMillis - maxDelayMillis) {
+                long w = walls[buffer.slot(i)];
+                if (w != MetricPoint.NO_TIME && w <= wallTimeMillis - maxDelayMillis) {
                     count = i + 1;
                     break;
                 }
             }
         }
-        return release(state, steps, walls, values, size, nowMillis, count);
+        buffer.lastArrivalMillis = nowMillis;
+        release(buffer, count, released);
+        return Verdict.ACCEPTED;
     }
 
     /**
@@ -169,22 +199,31 @@ public final class StepSequencer {
      * processing time (its last arrival is {@link SequencerState#lastArrivalMillis}).
      */
     public Result releaseDue(SequencerState state, long nowMillis) {
-        if (state.size() > 0 && nowMillis - state.lastArrivalMillis() >= maxDelayMillis) {
-            return flush(state);
+        ReorderBuffer buffer = ReorderBuffer.of(state);
+        List<MetricPoint> released = new ArrayList<>();
+        releaseDue(buffer, nowMillis, released);
+        return new Result(
+                released.isEmpty() ? state : buffer.toState(), Verdict.ACCEPTED, released);
+    }
+
+    /** {@link #releaseDue(SequencerState, long)} in place, appending to {@code released}. */
+    public void releaseDue(ReorderBuffer buffer, long nowMillis, List<MetricPoint> released) {
+        if (buffer.size > 0 && nowMillis - buffer.lastArrivalMillis >= maxDelayMillis) {
+            release(buffer, buffer.size, released);
         }
-        return new Result(state, Verdict.ACCEPTED, List.of());
     }
 
     /** Releases everything buffered (the run went quiet or idle, or a new generation starts). */
     public Result flush(SequencerState state) {
-        return release(
-                state,
-                state.steps(),
-                state.wallTimes(),
-                state.values(),
-                state.size(),
-                state.lastArrivalMillis(),
-                state.size());
+        ReorderBuffer buffer = ReorderBuffer.of(state);
+        List<MetricPoint> released = new ArrayList<>();
+        flush(buffer, released);
+        return new Result(buffer.toState(), Verdict.ACCEPTED, released);
+    }
+
+    /** {@link #flush(SequencerState)} in place, appending to {@code released}. */
+    public void flush(ReorderBuffer buffer, List<MetricPoint> released) {
+        release(buffer, buffer.size, released);
     }
 
     /**
@@ -195,67 +234,49 @@ public final class StepSequencer {
         return state.size() == 0 ? MetricPoint.NO_TIME : state.lastArrivalMillis() + maxDelayMillis;
     }
 
-    private Result release(
-            SequencerState state,
-            long[] steps,
-            long[] walls,
-            double[] values,
-            int size,
-            long lastArrival,
-            int count) {
-        count = Math.max(0, Math.min(count, size));
-        // One value is the common case (a full buffer releases its lowest): no list copying.
-        List<MetricPoint> released = count <= 1 ? null : new ArrayList<>(count);
-        MetricPoint single = null;
-        long[] recent = state.recent();
-        int recentSize = state.recentSize();
-        int recentNext = state.recentNext();
-        long last = state.lastStep();
-        for (int i = 0; i < count; i++) {
-            MetricPoint point = new MetricPoint(steps[i], values[i], walls[i]);
-            if (released == null) {
-                single = point;
-            } else {
-                released.add(point);
-            }
-            last = steps[i];
-            recent[recentNext] = last;
-            recentNext = (recentNext + 1) % recent.length;
-            recentSize = Math.min(recentSize + 1, recent.length);
-        }
-        if (count > 0) {
-            System.arraycopy(steps, count, steps, 0, size - count);
-            System.arraycopy(walls, count, walls, 0, size - count);
-            System.arraycopy(values, count, values, 0, size - count);
-            size -= count;
-        }
-        return new Result(
-                new SequencerState(
-                        last,
-                        recent,
-                        recentSize,
-                        recentNext,
-                        steps,
-                        walls,
-                        values,
-                        size,
-                        size == 0 ? MetricPoint.NO_TIME : lastArrival),
-                Verdict.ACCEPTED,
-                released != null ? released : single == null ? List.of() : List.of(single));
+    /** {@link #deadlineMillis(SequencerState)} of a buffer. */
+    public long deadlineMillis(ReorderBuffer buffer) {
+        return buffer.size == 0 ? MetricPoint.NO_TIME : buffer.lastArrivalMillis + maxDelayMillis;
     }
 
-    private static boolean isKnown(SequencerState state, long step) {
-        if (step == state.lastStep()) {
-            return true;
+    private static void release(ReorderBuffer buffer, int count, List<MetricPoint> released) {
+        count = Math.max(0, Math.min(count, buffer.size));
+        long[] recent = buffer.recent;
+        for (int i = 0; i < count; i++) {
+            int at = buffer.head;
+            long step = buffer.steps[at];
+            released.add(new MetricPoint(step, buffer.values[at], buffer.wallTimes[at]));
+            buffer.lastStep = step;
+            recent[buffer.recentNext] = step;
+            buffer.recentNext = buffer.recentNext + 1 == recent.length ? 0 : buffer.recentNext + 1;
+            buffer.recentSize = Math.min(buffer.recentSize + 1, recent.length);
+            buffer.head = at + 1 == buffer.steps.length ? 0 : at + 1;
+            buffer.size--;
         }
-        long[] steps = state.steps();
-        for (int i = 0; i < state.size(); i++) {
-            if (steps[i] == step) {
+        if (buffer.size == 0) {
+            buffer.head = 0;
+            buffer.lastArrivalMillis = MetricPoint.NO_TIME;
+        }
+    }
+
+    /** Whether a step above the last released one is buffered (the buffer ascends). */
+    private static boolean isBuffered(ReorderBuffer buffer, long step) {
+        int size = buffer.size;
+        if (size == 0 || step > buffer.steps[buffer.slot(size - 1)]) {
+            return false; // the in-order case: above everything buffered
+        }
+        for (int i = 0; i < size; i++) {
+            if (buffer.steps[buffer.slot(i)] == step) {
                 return true;
             }
         }
-        long[] recent = state.recent();
-        for (int i = 0; i < state.recentSize(); i++) {
+        return false;
+    }
+
+    /** Whether a step below the last released one is among the recently released. */
+    private static boolean wasReleased(ReorderBuffer buffer, long step) {
+        long[] recent = buffer.recent;
+        for (int i = 0; i < buffer.recentSize; i++) {
             if (recent[i] == step) {
                 return true;
             }
