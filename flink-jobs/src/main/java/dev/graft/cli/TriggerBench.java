@@ -6,10 +6,11 @@ import dev.graft.connectors.serde.TopicCodec;
 import dev.graft.connectors.topics.TopicAdmin;
 import dev.graft.connectors.topics.TopicCatalog;
 import dev.graft.growth.detect.DetectionMode;
+import dev.graft.growth.detect.MetricPoint;
+import dev.graft.growth.detect.ReorderBuffer;
 import dev.graft.growth.detect.RunDetection;
 import dev.graft.growth.detect.RunDetector;
 import dev.graft.growth.detect.RunDetectorState;
-import dev.graft.growth.detect.SequencerState;
 import dev.graft.growth.detect.StepSequencer;
 import dev.graft.jobs.GraftOptions;
 import dev.graft.jobs.GraftSettings;
@@ -157,11 +158,12 @@ final class TriggerBench implements Callable<Integer> {
         RunDetector detector = new RunDetector(settings.detection());
         StepSequencer sequencer = new StepSequencer(reorderMaxRecords, 2_000);
         RunDetectorState[] states = new RunDetectorState[runs];
-        SequencerState[] sequences = new SequencerState[runs];
+        ReorderBuffer[] sequences = new ReorderBuffer[runs];
+        List<MetricPoint> released = new ArrayList<>();
         long[] stepOf = new long[runs];
         for (int i = 0; i < runs; i++) {
             states[i] = detector.initialState();
-            sequences[i] = sequencer.initialState();
+            sequences[i] = sequencer.newBuffer();
         }
         long fired = 0;
         double best = 0;
@@ -171,9 +173,9 @@ final class TriggerBench implements Callable<Integer> {
                 int r = (int) (u % runs);
                 long step = ++stepOf[r];
                 double loss = 2.0 / Math.sqrt(step) + 0.01 * ((step * 7919) % 13) / 13.0;
-                StepSequencer.Result s = sequencer.offer(sequences[r], step, step, loss, 0);
-                sequences[r] = s.state();
-                for (var p : s.released()) {
+                released.clear();
+                sequencer.offer(sequences[r], step, step, loss, 0, released);
+                for (MetricPoint p : released) {
                     RunDetection d =
                             detector.evaluate(states[r], p.step(), p.wallTimeMillis(), p.value());
                     states[r] = d.state();
@@ -206,9 +208,11 @@ final class TriggerBench implements Callable<Integer> {
         private static final long serialVersionUID = 1L;
         static final Map<String, AtomicLong> SEEN = new ConcurrentHashMap<>();
         static final Map<String, AtomicLong> FIRST_NANOS = new ConcurrentHashMap<>();
+        static final Map<String, AtomicLong> FIRST_CPU_NANOS = new ConcurrentHashMap<>();
         private final String id;
         private final RunTrigger delegate; // null: pass-through
         private transient ValueState<Long> lastStep;
+        private transient AtomicLong seen;
 
         Counting(String id, RunTrigger delegate) {
             this.id = id;
@@ -248,8 +252,12 @@ final class TriggerBench implements Callable<Integer> {
                     lastStep.update(step);
                 }
             }
-            FIRST_NANOS.computeIfAbsent(id, k -> new AtomicLong(System.nanoTime()));
-            SEEN.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
+            if (seen == null) { // this subtask's first record
+                FIRST_CPU_NANOS.computeIfAbsent(id, k -> new AtomicLong(processCpuNanos()));
+                FIRST_NANOS.computeIfAbsent(id, k -> new AtomicLong(System.nanoTime()));
+                seen = SEEN.computeIfAbsent(id, k -> new AtomicLong());
+            }
+            seen.incrementAndGet();
         }
 
         @Override
@@ -322,20 +330,54 @@ final class TriggerBench implements Callable<Integer> {
                             Map.of(
                                     GraftOptions.KAFKA_BOOTSTRAP_SERVERS.key(),
                                     kafka.bootstrapServers()));
+            List<Double> rateRatios = new ArrayList<>();
+            List<Double> cpuRatios = new ArrayList<>();
             for (int round = 0; round < repeat; round++) {
-                double pass = consumeAll(kafka, topics, settings, "pass-" + round, false, total);
-                double trig = consumeAll(kafka, topics, settings, "trigger-" + round, true, total);
+                // Which variant runs first alternates: neither always gets the warmer JIT.
+                boolean passFirst = round % 2 == 0;
+                Rate pass = null;
+                Rate trig = null;
+                for (int i = 0; i < 2; i++) {
+                    if ((i == 0) == passFirst) {
+                        pass = consumeAll(kafka, topics, settings, "pass-" + round, false, total);
+                    } else {
+                        trig = consumeAll(kafka, topics, settings, "trigger-" + round, true, total);
+                    }
+                }
                 out.printf(
                         Locale.ROOT,
                         "  job round %d, parallelism %d, checkpoint every %d ms: pass-through"
-                                + " %,10.0f metrics/s, trigger %,10.0f metrics/s  (%.2fx)%n",
+                                + " %,10.0f metrics/s (%.2f us CPU/metric), trigger %,10.0f"
+                                + " metrics/s (%.2f us CPU/metric)  (%.2fx, CPU %.2fx; %s first)%n",
                         round + 1,
                         parallelism,
                         checkpointIntervalMs,
-                        pass,
-                        trig,
-                        trig / pass);
+                        pass.perSecond(),
+                        pass.cpuMicrosPerMetric(),
+                        trig.perSecond(),
+                        trig.cpuMicrosPerMetric(),
+                        trig.perSecond() / pass.perSecond(),
+                        pass.cpuMicrosPerMetric() / trig.cpuMicrosPerMetric(),
+                        passFirst ? "pass-through" : "trigger");
                 out.flush();
+                if (round > 0) {
+                    rateRatios.add(trig.perSecond() / pass.perSecond());
+                    cpuRatios.add(pass.cpuMicrosPerMetric() / trig.cpuMicrosPerMetric());
+                }
+            }
+            if (!rateRatios.isEmpty()) {
+                out.printf(
+                        Locale.ROOT,
+                        "  job warm rounds (2..%d): trigger / pass-through median %.2fx (range"
+                                + " %.2f-%.2fx); CPU per metric, pass-through / trigger, median"
+                                + " %.2fx (range %.2f-%.2fx)%n",
+                        repeat,
+                        median(rateRatios),
+                        Collections.min(rateRatios),
+                        Collections.max(rateRatios),
+                        median(cpuRatios),
+                        Collections.min(cpuRatios),
+                        Collections.max(cpuRatios));
             }
             if (latencySeconds > 0) {
                 latency(
@@ -387,8 +429,29 @@ final class TriggerBench implements Callable<Integer> {
                 new Counting(id, trigger ? new RunTrigger(settings, "bench") : null));
     }
 
-    /** Runs one variant from the earliest offsets until it has seen every metric; metrics/s. */
-    private double consumeAll(
+    /**
+     * One variant's figures: metrics/s from the first to the last metric the per-run function saw,
+     * and the whole process's CPU time over the same span per metric (every thread: sources,
+     * operators, the in-process broker, GC, JIT), which other processes on the machine barely move.
+     */
+    record Rate(double perSecond, double cpuMicrosPerMetric) {}
+
+    private static double median(List<Double> xs) {
+        List<Double> sorted = new ArrayList<>(xs);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** The process's CPU time so far (all threads), in nanoseconds. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Runs one variant from the earliest offsets until it has seen every metric. */
+    private Rate consumeAll(
             EmbeddedKafka kafka,
             TopicCatalog topics,
             GraftSettings settings,
@@ -407,7 +470,8 @@ final class TriggerBench implements Callable<Integer> {
                 AtomicLong seen = Counting.SEEN.get(id);
                 if (seen != null && seen.get() >= total) {
                     long elapsed = System.nanoTime() - Counting.FIRST_NANOS.get(id).get();
-                    return total / (elapsed / 1e9);
+                    long cpu = processCpuNanos() - Counting.FIRST_CPU_NANOS.get(id).get();
+                    return new Rate(total / (elapsed / 1e9), cpu / 1e3 / total);
                 }
                 Thread.sleep(20);
             }

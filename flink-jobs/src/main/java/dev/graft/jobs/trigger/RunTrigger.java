@@ -6,6 +6,7 @@ import dev.graft.growth.detect.Evidence;
 import dev.graft.growth.detect.MetricPoint;
 import dev.graft.growth.detect.RunDetection;
 import dev.graft.growth.detect.RunDetector;
+import dev.graft.growth.detect.RunDetectorState;
 import dev.graft.growth.detect.Signal;
 import dev.graft.growth.detect.SignalKind;
 import dev.graft.growth.detect.StepSequencer;
@@ -36,7 +37,6 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -116,7 +116,14 @@ public class RunTrigger
     private transient long startedAt = MetricPoint.NO_TIME;
 
     private transient GrowthPolicy policy;
-    private transient ValueState<RunState> runState;
+    private transient ValueState<TrackedRun> runs;
+
+    /** The run's state as versions before {@link TrackedRun} wrote it: read once, converted. */
+    private transient ValueState<RunState> legacyRuns;
+
+    /** Values the sequencer released, reused (one operator thread; emptied before each use). */
+    private transient List<MetricPoint> released;
+
     private transient ValueState<ArchSpec> currentArch;
     private transient ValueState<BudgetChange> runBudget;
     private transient ListState<CheckpointSaved> checkpoints;
@@ -150,13 +157,21 @@ public class RunTrigger
                         settings.stream().reorderMaxDelay().toMillis());
         policy = new GrowthPolicy(settings.policy());
         var rc = getRuntimeContext();
+        runs =
+                rc.getState(
+                        new ValueStateDescriptor<>(
+                                "tracked-run",
+                                new TrackedRunSerializer(
+                                        rc.createSerializer(
+                                                TypeInformation.of(RunDetectorState.class)))));
         // RunState is immutable: snapshots and reads need no copies.
-        runState =
+        legacyRuns =
                 rc.getState(
                         new ValueStateDescriptor<>(
                                 "run",
                                 new ImmutableValueSerializer<>(
                                         rc.createSerializer(TypeInformation.of(RunState.class)))));
+        released = new ArrayList<>();
         currentArch =
                 rc.getState(new ValueStateDescriptor<>("arch", new AvroTypeInfo<>(ArchSpec.class)));
         runBudget =
@@ -197,53 +212,52 @@ public class RunTrigger
         if (startedAt == MetricPoint.NO_TIME) {
             startedAt = now;
         }
-        RunState state = runState.value();
-        if (state == null || state.idle()) {
+        TrackedRun state = tracked();
+        if (state == null || state.idle) {
             runsTracked++;
         }
         if (state == null) {
-            state =
-                    new RunState(
-                            0,
-                            sequencer.initialState(),
-                            detector.initialState(),
-                            0,
-                            0,
-                            false,
-                            Evidence.NO_STEP,
-                            MetricPoint.NO_TIME,
-                            now,
-                            false,
-                            "",
-                            false);
+            state = TrackedRun.started(sequencer.newBuffer(), detector.initialState(), now);
             ctx.timerService()
                     .registerProcessingTimeTimer(
                             now + settings.stream().runIdleTimeout().toMillis());
-        } else if (state.idle()) {
+        } else if (state.idle) {
             ctx.timerService()
                     .registerProcessingTimeTimer(
                             now + settings.stream().runIdleTimeout().toMillis());
         }
-        state = state.seen(now, MetricPoint.NO_TIME);
-        ReadOnlyBroadcastState<String, BudgetChange> fleet = ctx.getBroadcastState(FLEET_BUDGET);
+        state.seen(now, MetricPoint.NO_TIME);
         if (event.metric != null) {
-            state = onMetric(event.metric, state, ctx, fleet, out, now);
+            onMetric(event.metric, state, ctx, out, now);
         } else if (event.checkpoint != null) {
-            state = onCheckpoint(event.checkpoint, state, ctx, fleet, out, now);
+            onCheckpoint(event.checkpoint, state, ctx, out, now);
         } else if (event.command != null) {
-            state = onCommand(event.command, state, ctx, fleet, out, now);
+            onCommand(event.command, state, ctx, out, now);
         } else if (event.budget != null) {
             runBudget.update(event.budget.value());
-            state = applyBudget(state.withRunBudget(), ctx, fleet, out, now);
+            state.hasRunBudget = true;
+            applyBudget(state, ctx, out, now);
         }
-        runState.update(state);
+        runs.update(state);
     }
 
-    private RunState onMetric(
+    /** The run's state, converted from the form older versions stored if that is what is there. */
+    private TrackedRun tracked() throws Exception {
+        TrackedRun state = runs.value();
+        if (state == null) {
+            RunState old = legacyRuns.value();
+            if (old != null) {
+                state = TrackedRun.of(old);
+                legacyRuns.clear();
+            }
+        }
+        return state;
+    }
+
+    private void onMetric(
             Sourced<TrainingMetric> record,
-            RunState state,
+            TrackedRun state,
             ReadOnlyContext ctx,
-            ReadOnlyBroadcastState<String, BudgetChange> fleet,
             Collector<GrowthDecision> out,
             long now)
             throws Exception {
@@ -251,7 +265,7 @@ public class RunTrigger
         String run = metric.getRunId();
         int generation = metric.getGeneration();
         long step = metric.getStep();
-        if (generation < state.generation()) {
+        if (generation < state.generation) {
             reject(
                     ctx,
                     record,
@@ -263,40 +277,35 @@ public class RunTrigger
                                     + " arrived after it. Generations only increase; a trainer that"
                                     + " restores a checkpoint must send a higher generation.",
                             run,
-                            state.generation(),
+                            state.generation,
                             generation,
                             step));
-            return state;
+            return;
         }
-        if (generation > state.generation()) {
+        if (generation > state.generation) {
             // What the old generation buffered is still its data: evaluate it first.
-            state =
-                    evaluate(
-                            sequencer.flush(state.sequence()).released(),
-                            state,
-                            ctx,
-                            fleet,
-                            out,
-                            now);
-            state =
-                    state.withGeneration(
-                            generation,
-                            sequencer.initialState(),
-                            detector.newGeneration(state.detection(), step));
+            released.clear();
+            sequencer.flush(state.sequence, released);
+            evaluate(released, state, ctx, out, now);
+            state.newGeneration(
+                    generation,
+                    sequencer.newBuffer(),
+                    detector.newGeneration(state.detection, step));
         }
-        state = state.seen(now, metric.getWallTimeMs());
+        state.seen(now, metric.getWallTimeMs());
         Double value = metric.getMetrics().get(settings.metric());
         if (value == null) {
             withoutMetric.inc();
-            return state;
+            return;
         }
-        boolean wasEmpty = !state.sequence().hasBuffered();
-        StepSequencer.Result offered =
-                sequencer.offer(state.sequence(), step, metric.getWallTimeMs(), value, now);
-        switch (offered.verdict()) {
+        boolean wasEmpty = !state.sequence.hasBuffered();
+        released.clear();
+        StepSequencer.Verdict verdict =
+                sequencer.offer(state.sequence, step, metric.getWallTimeMs(), value, now, released);
+        switch (verdict) {
             case DUPLICATE -> {
                 duplicates.inc();
-                return state;
+                return;
             }
             case LATE -> {
                 late.inc();
@@ -315,57 +324,57 @@ public class RunTrigger
                                 run,
                                 generation,
                                 step,
-                                state.sequence().lastStep(),
+                                state.sequence.lastStep(),
                                 sequencer.maxBuffered(),
                                 sequencer.maxDelayMillis(),
                                 generation + 1));
-                return state;
+                return;
             }
             default -> {}
         }
-        state = state.withSequence(offered.state());
-        if (wasEmpty && offered.state().hasBuffered()) {
+        if (wasEmpty && state.sequence.hasBuffered()) {
             ctx.timerService()
-                    .registerProcessingTimeTimer(sequencer.deadlineMillis(offered.state()));
+                    .registerProcessingTimeTimer(sequencer.deadlineMillis(state.sequence));
         }
-        return evaluate(offered.released(), state, ctx, fleet, out, now);
+        evaluate(released, state, ctx, out, now);
     }
 
     /** Runs released values through the detectors, the gate and the policy. */
-    private RunState evaluate(
+    private void evaluate(
             List<MetricPoint> points,
-            RunState state,
+            TrackedRun state,
             ReadOnlyContext ctx,
-            ReadOnlyBroadcastState<String, BudgetChange> fleet,
             Collector<GrowthDecision> out,
             long now)
             throws Exception {
         if (points.isEmpty()) {
-            return state;
+            return;
         }
         String run = ctx.getCurrentKey();
         // A budget takes effect when the run's wall time reaches it: check before the batch.
-        long newestWall = state.lastWallTimeMs();
-        for (MetricPoint p : points) {
-            newestWall = Math.max(newestWall, p.wallTimeMillis());
+        long newestWall = state.lastWallTimeMs;
+        for (int i = 0; i < points.size(); i++) {
+            newestWall = Math.max(newestWall, points.get(i).wallTimeMillis());
         }
-        state = applyBudget(state.withWallTime(newestWall), ctx, fleet, out, now);
-        for (MetricPoint p : points) {
+        state.lastWallTimeMs = newestWall;
+        applyBudget(state, ctx, out, now);
+        for (int i = 0; i < points.size(); i++) {
+            MetricPoint p = points.get(i);
             evaluations.inc();
             RunDetection d =
-                    detector.evaluate(state.detection(), p.step(), p.wallTimeMillis(), p.value());
-            state = state.evaluated(d.state(), p.step(), p.wallTimeMillis());
+                    detector.evaluate(state.detection, p.step(), p.wallTimeMillis(), p.value());
+            state.evaluated(d.state(), p.step(), p.wallTimeMillis());
             if (d.divergence().isPresent()) {
                 Signal s = d.divergence().get();
                 GrowthDecision advisory =
                         DecisionRecords.advisory(
                                 run,
-                                state.generation(),
+                                state.generation,
                                 s,
                                 p.wallTimeMillis(),
                                 DecisionRecords.evidence(s, settings.detection()),
                                 graftVersion);
-                CheckpointSaved c = newestAtOrBefore(state.generation(), s.step());
+                CheckpointSaved c = newestAtOrBefore(state.generation, s.step());
                 if (c != null) {
                     advisory.setSourceCheckpoint(c.getCheckpoint());
                     advisory.setSourceArch(c.getArch());
@@ -386,25 +395,25 @@ public class RunTrigger
                         d.verdict());
                 continue;
             }
-            if (state.decisions() >= settings.maxDecisionsPerGeneration()) {
+            if (state.decisions >= settings.maxDecisionsPerGeneration()) {
                 continue;
             }
-            PolicyOutcome outcome = policy.onPlateau(facts(state, fleet));
+            PolicyOutcome outcome = policy.onPlateau(facts(state, ctx));
             if (outcome instanceof PolicyOutcome.Act act) {
                 Trigger trigger = s.kind() == SignalKind.TREND ? Trigger.TREND : Trigger.PLATEAU;
                 GrowthDecision decision =
                         DecisionRecords.act(
-                                DecisionIds.of(run, state.generation(), trigger.name(), s.step()),
+                                DecisionIds.of(run, state.generation, trigger.name(), s.step()),
                                 run,
-                                state.generation(),
+                                state.generation,
                                 s.step(),
                                 p.wallTimeMillis(),
                                 trigger,
                                 DecisionRecords.evidence(s, settings.detection()),
                                 act,
                                 graftVersion);
-                state = state.withDetection(detector.afterAction(state.detection(), s.step()));
-                state = state.acted(true, act.change() == SizeChange.GROW);
+                state.detection = detector.afterAction(state.detection, s.step());
+                state.acted(true, act.change() == SizeChange.GROW);
                 attachOrWait(decision, ctx, out, now, p.wallTimeMillis());
             } else {
                 held.inc();
@@ -416,32 +425,30 @@ public class RunTrigger
                         outcome.reason());
             }
         }
-        return state;
     }
 
-    private RunState onCheckpoint(
+    private void onCheckpoint(
             Sourced<CheckpointSaved> record,
-            RunState state,
+            TrackedRun state,
             ReadOnlyContext ctx,
-            ReadOnlyBroadcastState<String, BudgetChange> fleet,
             Collector<GrowthDecision> out,
             long now)
             throws Exception {
         CheckpointSaved saved = record.value();
         int generation = saved.getCheckpoint().getGeneration();
         // The run's clock for budgets' effective_from_ms: the newest wall time it has shown.
-        state = state.seen(now, saved.getWallTimeMs());
+        state.seen(now, saved.getWallTimeMs());
         List<CheckpointSaved> kept = new ArrayList<>();
         for (CheckpointSaved c : checkpoints.get()) {
-            if (c.getCheckpoint().getGeneration() >= state.generation()
+            if (c.getCheckpoint().getGeneration() >= state.generation
                     && !c.getCheckpoint().getUri().equals(saved.getCheckpoint().getUri())) {
                 kept.add(c);
             }
         }
-        if (generation < state.generation()) {
+        if (generation < state.generation) {
             // Too old to be the source of any future decision; it may still be a waiting one's.
             emitPendingFor(saved, ctx, out, now);
-            return state;
+            return;
         }
         kept.add(saved);
         kept.sort(
@@ -455,24 +462,23 @@ public class RunTrigger
             ArchSpec before = currentArch.value();
             if (!saved.getArch().equals(before)) {
                 currentArch.update(saved.getArch());
-                state = state.withBudgetApplied(""); // check the budget against the new size
+                state.budgetApplied = ""; // check the budget against the new size
             }
         }
         emitPendingFor(saved, ctx, out, now);
-        return applyBudget(state, ctx, fleet, out, now);
+        applyBudget(state, ctx, out, now);
     }
 
-    private RunState onCommand(
+    private void onCommand(
             Sourced<GrowthCommand> record,
-            RunState state,
+            TrackedRun state,
             ReadOnlyContext ctx,
-            ReadOnlyBroadcastState<String, BudgetChange> fleet,
             Collector<GrowthDecision> out,
             long now)
             throws Exception {
         GrowthCommand command = record.value();
         String run = command.getRunId();
-        state = state.seen(now, command.getWallTimeMs());
+        state.seen(now, command.getWallTimeMs());
         String who =
                 String.format(
                         Locale.ROOT,
@@ -482,7 +488,7 @@ public class RunTrigger
                         command.getIssuedBy().isBlank() ? "(unknown)" : command.getIssuedBy());
         if (commandsSeen.contains(command.getCommandId())) {
             duplicates.inc();
-            return state;
+            return;
         }
         commandsSeen.put(command.getCommandId(), true);
         CommandAction action = command.getAction();
@@ -492,7 +498,8 @@ public class RunTrigger
                     run,
                     who,
                     action == CommandAction.HOLD ? "held" : "released");
-            return state.withHeld(action == CommandAction.HOLD);
+            state.held = action == CommandAction.HOLD;
+            return;
         }
         SizeChange change =
                 switch (action) {
@@ -510,7 +517,7 @@ public class RunTrigger
                     who
                             + ": action must be GROW, SHRINK, UNSHARE, HOLD or RELEASE, found "
                             + action);
-            return state;
+            return;
         }
         dev.graft.growth.arch.ArchSpec target = null;
         if (command.getTargetArch() != null) {
@@ -523,18 +530,18 @@ public class RunTrigger
                         run,
                         "INVALID_COMMAND",
                         who + ": target_arch is invalid: " + e.getMessage());
-                return state;
+                return;
             }
         }
         PolicyOutcome outcome =
                 policy.onCommand(
-                        facts(state, fleet),
+                        facts(state, ctx),
                         new CommandRequest(
                                 change, target, command.getOperator(), command.getOptions()));
         if (!(outcome instanceof PolicyOutcome.Act act)) {
             PolicyOutcome.Reject r = (PolicyOutcome.Reject) outcome;
             reject(ctx, record, run, r.code(), who + ": " + r.reason());
-            return state;
+            return;
         }
         Map<String, String> settingsMap = new LinkedHashMap<>();
         settingsMap.put("command_id", command.getCommandId());
@@ -545,12 +552,12 @@ public class RunTrigger
                 DecisionRecords.act(
                         DecisionIds.ofEvent(
                                 run,
-                                state.generation(),
+                                state.generation,
                                 Trigger.COMMAND.name(),
                                 command.getCommandId()),
                         run,
-                        state.generation(),
-                        state.lastStep(),
+                        state.generation,
+                        state.lastStep,
                         command.getWallTimeMs(),
                         Trigger.COMMAND,
                         DecisionRecords.eventEvidence(
@@ -564,36 +571,31 @@ public class RunTrigger
                                                 : ": " + command.getReason())),
                         act,
                         graftVersion);
-        state = state.acted(false, change == SizeChange.GROW);
-        if (state.lastStep() != Evidence.NO_STEP) {
-            state = state.withDetection(detector.afterAction(state.detection(), state.lastStep()));
+        state.acted(false, change == SizeChange.GROW);
+        if (state.lastStep != Evidence.NO_STEP) {
+            state.detection = detector.afterAction(state.detection, state.lastStep);
         }
         attachOrWait(decision, ctx, out, now, command.getWallTimeMs());
-        return state;
     }
 
     /** Applies the budget in force if it changed since the last one applied and is effective. */
-    private RunState applyBudget(
-            RunState state,
-            ReadOnlyContext ctx,
-            ReadOnlyBroadcastState<String, BudgetChange> fleet,
-            Collector<GrowthDecision> out,
-            long now)
+    private void applyBudget(
+            TrackedRun state, ReadOnlyContext ctx, Collector<GrowthDecision> out, long now)
             throws Exception {
-        BudgetChange change = effectiveBudget(state, fleet);
-        if (change == null || change.getBudgetId().equals(state.budgetApplied())) {
-            return state;
+        BudgetChange change = effectiveBudget(state, ctx);
+        if (change == null || change.getBudgetId().equals(state.budgetApplied)) {
+            return;
         }
-        state = state.withBudgetApplied(change.getBudgetId());
+        state.budgetApplied = change.getBudgetId();
         Budget budget = budget(change);
         if (budget == null) {
-            return state;
+            return;
         }
         String run = ctx.getCurrentKey();
-        PolicyOutcome outcome = policy.onBudget(facts(state, fleet));
+        PolicyOutcome outcome = policy.onBudget(facts(state, ctx));
         if (!(outcome instanceof PolicyOutcome.Act act)) {
             LOG.info("Run {}: budget {}: {}", run, change.getBudgetId(), outcome.reason());
-            return state;
+            return;
         }
         Map<String, String> settingsMap = new LinkedHashMap<>();
         settingsMap.put("budget_id", change.getBudgetId());
@@ -605,50 +607,44 @@ public class RunTrigger
         GrowthDecision decision =
                 DecisionRecords.act(
                         DecisionIds.ofEvent(
-                                run,
-                                state.generation(),
-                                Trigger.BUDGET.name(),
-                                change.getBudgetId()),
+                                run, state.generation, Trigger.BUDGET.name(), change.getBudgetId()),
                         run,
-                        state.generation(),
-                        state.lastStep(),
-                        state.lastWallTimeMs() == MetricPoint.NO_TIME
+                        state.generation,
+                        state.lastStep,
+                        state.lastWallTimeMs == MetricPoint.NO_TIME
                                 ? change.getEffectiveFromMs()
-                                : state.lastWallTimeMs(),
+                                : state.lastWallTimeMs,
                         Trigger.BUDGET,
                         DecisionRecords.eventEvidence("budget", settingsMap, act.reason()),
                         act,
                         graftVersion);
-        state = state.acted(false, act.change() == SizeChange.GROW);
-        if (state.lastStep() != Evidence.NO_STEP) {
-            state = state.withDetection(detector.afterAction(state.detection(), state.lastStep()));
+        state.acted(false, act.change() == SizeChange.GROW);
+        if (state.lastStep != Evidence.NO_STEP) {
+            state.detection = detector.afterAction(state.detection, state.lastStep);
         }
-        attachOrWait(decision, ctx, out, now, state.lastWallTimeMs());
-        return state;
+        attachOrWait(decision, ctx, out, now, state.lastWallTimeMs);
     }
 
-    private BudgetChange effectiveBudget(
-            RunState state, ReadOnlyBroadcastState<String, BudgetChange> fleet) throws Exception {
-        BudgetChange own = state.hasRunBudget() ? runBudget.value() : null;
-        if (own != null && own.getEffectiveFromMs() <= state.lastWallTimeMs()) {
+    private BudgetChange effectiveBudget(TrackedRun state, ReadOnlyContext ctx) throws Exception {
+        BudgetChange own = state.hasRunBudget ? runBudget.value() : null;
+        if (own != null && own.getEffectiveFromMs() <= state.lastWallTimeMs) {
             return own;
         }
-        BudgetChange all = fleet.get(FLEET);
-        if (all != null && all.getEffectiveFromMs() <= state.lastWallTimeMs()) {
+        BudgetChange all = ctx.getBroadcastState(FLEET_BUDGET).get(FLEET);
+        if (all != null && all.getEffectiveFromMs() <= state.lastWallTimeMs) {
             return all;
         }
         return null;
     }
 
-    private RunFacts facts(RunState state, ReadOnlyBroadcastState<String, BudgetChange> fleet)
-            throws Exception {
+    private RunFacts facts(TrackedRun state, ReadOnlyContext ctx) throws Exception {
         ArchSpec arch = currentArch.value();
-        BudgetChange change = effectiveBudget(state, fleet);
+        BudgetChange change = effectiveBudget(state, ctx);
         Budget budget = change == null ? null : budget(change);
         return new RunFacts(
                 arch == null ? null : ArchSpecs.fromAvro(arch),
-                state.growths(),
-                state.held(),
+                state.growths,
+                state.held,
                 budget == null ? Budget.unlimited() : budget);
     }
 
@@ -765,7 +761,7 @@ public class RunTrigger
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<GrowthDecision> out)
             throws Exception {
-        RunState state = runState.value();
+        TrackedRun state = tracked();
         if (state == null) {
             return;
         }
@@ -773,34 +769,31 @@ public class RunTrigger
         if (startedAt == MetricPoint.NO_TIME) {
             startedAt = now;
         }
-        ReadOnlyBroadcastState<String, BudgetChange> fleet = ctx.getBroadcastState(FLEET_BUDGET);
 
         // A run is quiet when it sent nothing for max-delay since its last record, or since this
         // instance (re)started: after a restore, its records may still be on their way back.
         long replayedBy = startedAt + sequencer.maxDelayMillis();
         if (now >= replayedBy) {
-            StepSequencer.Result due = sequencer.releaseDue(state.sequence(), now);
-            if (!due.released().isEmpty()) {
-                state = state.withSequence(due.state());
-                state = evaluate(due.released(), state, ctx, fleet, out, now);
-            }
+            released.clear();
+            sequencer.releaseDue(state.sequence, now, released);
+            evaluate(released, state, ctx, out, now);
         }
-        if (state.sequence().hasBuffered()) {
+        if (state.sequence.hasBuffered()) {
             ctx.timerService()
                     .registerProcessingTimeTimer(
-                            Math.max(sequencer.deadlineMillis(state.sequence()), replayedBy));
+                            Math.max(sequencer.deadlineMillis(state.sequence), replayedBy));
         }
         emitExpired(now, false, out);
 
-        long idleAt = state.lastSeenMillis() + settings.stream().runIdleTimeout().toMillis();
-        long ttlAt = state.lastSeenMillis() + settings.stream().stateTtl().toMillis();
-        if (!state.idle() && now >= idleAt) {
+        long idleAt = state.lastSeenMillis + settings.stream().runIdleTimeout().toMillis();
+        long ttlAt = state.lastSeenMillis + settings.stream().stateTtl().toMillis();
+        if (!state.idle && now >= idleAt) {
             // A dead run: evaluate what it buffered, emit what waits, stop counting it.
-            StepSequencer.Result flushed = sequencer.flush(state.sequence());
-            state = state.withSequence(flushed.state());
-            state = evaluate(flushed.released(), state, ctx, fleet, out, now);
+            released.clear();
+            sequencer.flush(state.sequence, released);
+            evaluate(released, state, ctx, out, now);
             emitExpired(now, true, out);
-            state = state.withIdle(true);
+            state.idle = true;
             runsTracked--;
             runsIdle.inc();
             LOG.info(
@@ -808,13 +801,13 @@ public class RunTrigger
                     ctx.getCurrentKey(),
                     settings.stream().runIdleTimeout());
             ctx.timerService().registerProcessingTimeTimer(ttlAt);
-        } else if (!state.idle()) {
+        } else if (!state.idle) {
             ctx.timerService().registerProcessingTimeTimer(idleAt);
         } else if (now >= ttlAt) {
             clearAll();
             return;
         }
-        runState.update(state);
+        runs.update(state);
     }
 
     private void emitExpired(long now, boolean all, Collector<GrowthDecision> out)
@@ -836,7 +829,8 @@ public class RunTrigger
     }
 
     private void clearAll() {
-        runState.clear();
+        runs.clear();
+        legacyRuns.clear();
         currentArch.clear();
         runBudget.clear();
         checkpoints.clear();
