@@ -45,6 +45,12 @@ public final class DetectionGate {
      */
     public GateState observe(GateState state, long step, long wallTimeMillis) {
         Objects.requireNonNull(state, "state");
+        if (state.runFirstStep() != Evidence.NO_STEP
+                && (state.runFirstMillis() != MetricPoint.NO_TIME
+                        || wallTimeMillis == MetricPoint.NO_TIME)
+                && state.generationFirstStep() != Evidence.NO_STEP) {
+            return state; // nothing left to learn: the common case allocates nothing
+        }
         return new GateState(
                 state.runFirstStep() == Evidence.NO_STEP ? step : state.runFirstStep(),
                 state.runFirstMillis() == MetricPoint.NO_TIME

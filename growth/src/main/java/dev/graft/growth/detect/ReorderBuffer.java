@@ -27,98 +27,104 @@ public final class ReorderBuffer {
     /** Largest ring {@link #readFrom} accepts (a corrupt length must not allocate gigabytes). */
     static final int MAX_SLOTS = 1 << 20;
 
+    /** Longs per buffered value in {@link #data}: step, wall time, value (raw double bits). */
+    static final int STRIDE = 3;
+
     long lastStep;
-    long[] recent;
+
+    /**
+     * Everything else in one array, so that a value touches few cache lines: {@code slots} ring
+     * slots of {@value #STRIDE} longs each, then the ring of recently released steps.
+     */
+    long[] data;
+
+    int slots;
     int recentSize;
     int recentNext;
-    long[] steps;
-    long[] wallTimes;
-    double[] values;
     int head;
     int size;
     long lastArrivalMillis;
 
+    /**
+     * Whether the buffered values' wall times are all known and ascend with their steps (so the
+     * time bound needs to look at one value, not all): a cache, recomputed when unknown.
+     */
+    boolean wallsOrdered;
+
     ReorderBuffer(int slots, int recentSlots) {
-        this(
-                Evidence.NO_STEP,
-                new long[recentSlots],
-                0,
-                0,
-                new long[slots],
-                new long[slots],
-                new double[slots],
-                0,
-                0,
-                MetricPoint.NO_TIME);
+        this(Evidence.NO_STEP, new long[STRIDE * slots + recentSlots], slots, 0, 0, 0, 0);
+        this.lastArrivalMillis = MetricPoint.NO_TIME;
     }
 
     private ReorderBuffer(
             long lastStep,
-            long[] recent,
+            long[] data,
+            int slots,
             int recentSize,
             int recentNext,
-            long[] steps,
-            long[] wallTimes,
-            double[] values,
             int head,
-            int size,
-            long lastArrivalMillis) {
+            int size) {
         this.lastStep = lastStep;
-        this.recent = recent;
+        this.data = data;
+        this.slots = slots;
         this.recentSize = recentSize;
         this.recentNext = recentNext;
-        this.steps = steps;
-        this.wallTimes = wallTimes;
-        this.values = values;
         this.head = head;
         this.size = size;
-        this.lastArrivalMillis = lastArrivalMillis;
+        this.wallsOrdered = size == 0;
     }
 
-    /** A buffer holding what {@code state} holds (its arrays copied). */
+    /** A buffer holding what {@code state} holds. */
     public static ReorderBuffer of(SequencerState state) {
-        return new ReorderBuffer(
-                state.lastStep(),
-                state.recent(),
-                state.recentSize(),
-                state.recentNext(),
-                state.steps(),
-                state.wallTimes(),
-                state.values(),
-                0,
-                state.size(),
-                state.lastArrivalMillis());
+        long[] recent = state.recent();
+        long[] steps = state.steps();
+        long[] walls = state.wallTimes();
+        double[] values = state.values();
+        int slots = steps.length;
+        long[] data = new long[STRIDE * slots + recent.length];
+        for (int i = 0; i < state.size(); i++) {
+            data[STRIDE * i] = steps[i];
+            data[STRIDE * i + 1] = walls[i];
+            data[STRIDE * i + 2] = Double.doubleToRawLongBits(values[i]);
+        }
+        System.arraycopy(recent, 0, data, STRIDE * slots, recent.length);
+        ReorderBuffer b =
+                new ReorderBuffer(
+                        state.lastStep(),
+                        data,
+                        slots,
+                        state.recentSize(),
+                        state.recentNext(),
+                        0,
+                        state.size());
+        b.lastArrivalMillis = state.lastArrivalMillis();
+        return b;
     }
 
     /** An immutable copy of what the buffer holds now. */
     public SequencerState toState() {
-        int slots = steps.length;
         long[] s = new long[slots];
         long[] w = new long[slots];
         double[] v = new double[slots];
         for (int i = 0; i < size; i++) {
-            int at = slot(i);
-            s[i] = steps[at];
-            w[i] = wallTimes[at];
-            v[i] = values[at];
+            int at = base(i);
+            s[i] = data[at];
+            w[i] = data[at + 1];
+            v[i] = Double.longBitsToDouble(data[at + 2]);
         }
+        long[] recent = Arrays.copyOfRange(data, STRIDE * slots, data.length);
         return new SequencerState(
                 lastStep, recent, recentSize, recentNext, s, w, v, size, lastArrivalMillis);
     }
 
     /** An independent copy (what a state backend keeps while a snapshot reads this one). */
     public ReorderBuffer copy() {
-        return new ReorderBuffer(
-                lastStep,
-                recent.clone(),
-                recentSize,
-                recentNext,
-                steps.clone(),
-                wallTimes.clone(),
-                values.clone(),
-                head,
-                size,
-                lastArrivalMillis);
+        ReorderBuffer b =
+                new ReorderBuffer(
+                        lastStep, data.clone(), slots, recentSize, recentNext, head, size);
+        b.lastArrivalMillis = lastArrivalMillis;
+        b.wallsOrdered = wallsOrdered;
+        return b;
     }
 
     /** Whether values wait in the buffer. */
@@ -136,29 +142,35 @@ public final class ReorderBuffer {
         return lastStep;
     }
 
-    /** The physical slot of the {@code i}-th buffered value (0 is the lowest step). */
-    int slot(int i) {
+    /** Where in {@link #data} the {@code i}-th buffered value (0 is the lowest step) starts. */
+    int base(int i) {
         int at = head + i;
-        return at >= steps.length ? at - steps.length : at;
+        return STRIDE * (at >= slots ? at - slots : at);
     }
 
-    /** Grows the ring to at least {@code slots} (a restored buffer under a larger bound). */
-    void ensureSlots(int slots) {
-        if (steps.length >= slots) {
+    /** Where in {@link #data} the ring of recent steps starts. */
+    int recentBase() {
+        return STRIDE * slots;
+    }
+
+    /** Slots of the ring of recent steps. */
+    int recentSlots() {
+        return data.length - STRIDE * slots;
+    }
+
+    /** Grows the ring to at least {@code n} slots (a restored buffer under a larger bound). */
+    void ensureSlots(int n) {
+        if (slots >= n) {
             return;
         }
-        long[] s = new long[slots];
-        long[] w = new long[slots];
-        double[] v = new double[slots];
+        int recentSlots = recentSlots();
+        long[] grown = new long[STRIDE * n + recentSlots];
         for (int i = 0; i < size; i++) {
-            int at = slot(i);
-            s[i] = steps[at];
-            w[i] = wallTimes[at];
-            v[i] = values[at];
+            System.arraycopy(data, base(i), grown, STRIDE * i, STRIDE);
         }
-        steps = s;
-        wallTimes = w;
-        values = v;
+        System.arraycopy(data, recentBase(), grown, STRIDE * n, recentSlots);
+        data = grown;
+        slots = n;
         head = 0;
     }
 
@@ -169,19 +181,20 @@ public final class ReorderBuffer {
      */
     public void writeTo(DataOutput out) throws IOException {
         out.writeLong(lastStep);
-        out.writeInt(recent.length);
-        for (long r : recent) {
-            out.writeLong(r);
+        int recentSlots = recentSlots();
+        out.writeInt(recentSlots);
+        for (int i = 0; i < recentSlots; i++) {
+            out.writeLong(data[recentBase() + i]);
         }
         out.writeInt(recentSize);
         out.writeInt(recentNext);
-        out.writeInt(steps.length);
+        out.writeInt(slots);
         out.writeInt(size);
         for (int i = 0; i < size; i++) {
-            int at = slot(i);
-            out.writeLong(steps[at]);
-            out.writeLong(wallTimes[at]);
-            out.writeDouble(values[at]);
+            int at = base(i);
+            out.writeLong(data[at]);
+            out.writeLong(data[at + 1]);
+            out.writeDouble(Double.longBitsToDouble(data[at + 2]));
         }
         out.writeLong(lastArrivalMillis);
     }
@@ -206,37 +219,28 @@ public final class ReorderBuffer {
         check(slots >= 1 && slots <= MAX_SLOTS, "buffer slots", slots);
         int size = in.readInt();
         check(size >= 0 && size <= slots, "buffered values", size);
-        long[] steps = new long[slots];
-        long[] walls = new long[slots];
-        double[] values = new double[slots];
+        long[] data = new long[STRIDE * slots + recentSlots];
         long previous = lastStep;
         for (int i = 0; i < size; i++) {
-            steps[i] = in.readLong();
-            walls[i] = in.readLong();
-            values[i] = in.readDouble();
-            if (steps[i] <= previous && (i > 0 || lastStep != Evidence.NO_STEP)) {
+            long step = in.readLong();
+            data[STRIDE * i] = step;
+            data[STRIDE * i + 1] = in.readLong();
+            data[STRIDE * i + 2] = Double.doubleToRawLongBits(in.readDouble());
+            if (step <= previous && (i > 0 || lastStep != Evidence.NO_STEP)) {
                 throw new IOException(
                         "Reorder buffer: buffered steps must ascend above the last released step "
                                 + lastStep
                                 + ", found "
-                                + steps[i]
+                                + step
                                 + " after "
                                 + previous);
             }
-            previous = steps[i];
+            previous = step;
         }
-        long lastArrival = in.readLong();
-        return new ReorderBuffer(
-                lastStep,
-                recent,
-                recentSize,
-                recentNext,
-                steps,
-                walls,
-                values,
-                0,
-                size,
-                lastArrival);
+        System.arraycopy(recent, 0, data, STRIDE * slots, recentSlots);
+        ReorderBuffer b = new ReorderBuffer(lastStep, data, slots, recentSize, recentNext, 0, size);
+        b.lastArrivalMillis = in.readLong();
+        return b;
     }
 
     private static void check(boolean ok, String what, int found) throws IOException {
@@ -265,7 +269,7 @@ public final class ReorderBuffer {
     public String toString() {
         long[] buffered = new long[size];
         for (int i = 0; i < size; i++) {
-            buffered[i] = steps[slot(i)];
+            buffered[i] = data[base(i)];
         }
         return "ReorderBuffer[lastStep="
                 + lastStep

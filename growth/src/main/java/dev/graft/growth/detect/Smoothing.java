@@ -148,12 +148,12 @@ public record Smoothing(Kind kind, double emaWeight, int window) implements java
         }
         long count = state.count() + 1;
         return switch (kind) {
-            case NONE -> new SmoothingState(count, 0.0, 1.0, new double[0], 0, 0, value);
+            case NONE -> new SmoothingState(count, 0.0, 1.0, SmoothingState.NO_WINDOW, 0, 0, value);
             case EMA -> {
                 double biased = emaWeight * state.emaBiased() + (1 - emaWeight) * value;
                 double power = state.emaWeightPower() * emaWeight;
                 yield new SmoothingState(
-                        count, biased, power, new double[0], 0, 0, biased / (1 - power));
+                        count, biased, power, SmoothingState.NO_WINDOW, 0, 0, biased / (1 - power));
             }
             case MEDIAN -> {
                 double[] recent = state.recent();

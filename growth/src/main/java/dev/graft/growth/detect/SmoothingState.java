@@ -29,7 +29,7 @@ public record SmoothingState(
      * @throws IllegalArgumentException naming the field and the value found
      */
     public SmoothingState {
-        recent = recent.clone();
+        recent = recent.length == 0 ? NO_WINDOW : recent.clone();
         if (count < 0 || recentSize < 0 || recentSize > recent.length) {
             throw new IllegalArgumentException(
                     "SmoothingState count must be >= 0 and recentSize in [0, "
@@ -48,10 +48,13 @@ public record SmoothingState(
         }
     }
 
+    /** The window of EMA and unsmoothed states: empty, shared (an empty array cannot change). */
+    static final double[] NO_WINDOW = new double[0];
+
     /** A copy of the ring buffer. */
     @Override
     public double[] recent() {
-        return recent.clone();
+        return recent.length == 0 ? NO_WINDOW : recent.clone();
     }
 
     /** Whether any value has been smoothed. */

@@ -158,40 +158,63 @@ public final class StepSequencer {
             return Verdict.DUPLICATE;
         }
         buffer.ensureSlots(maxBuffered + 1);
-        long[] steps = buffer.steps;
-        long[] walls = buffer.wallTimes;
-        double[] values = buffer.values;
+        long[] data = buffer.data;
+        int size = buffer.size;
         // Insert in step order, from the tail (an in-order value moves nothing).
-        int at = buffer.size;
-        while (at > 0 && steps[buffer.slot(at - 1)] > step) {
-            int from = buffer.slot(at - 1);
-            int to = buffer.slot(at);
-            steps[to] = steps[from];
-            walls[to] = walls[from];
-            values[to] = values[from];
+        int at = size;
+        while (at > 0 && data[buffer.base(at - 1)] > step) {
+            System.arraycopy(
+                    data, buffer.base(at - 1), data, buffer.base(at), ReorderBuffer.STRIDE);
             at--;
         }
-        int slot = buffer.slot(at);
-        steps[slot] = step;
-        walls[slot] = wallTimeMillis;
-        values[slot] = value;
-        buffer.size++;
-        int size = buffer.size;
+        int slot = buffer.base(at);
+        data[slot] = step;
+        data[slot + 1] = wallTimeMillis;
+        data[slot + 2] = Double.doubleToRawLongBits(value);
+        boolean ordered =
+                wallTimeMillis != MetricPoint.NO_TIME
+                        && buffer.wallsOrdered
+                        && (at == 0 || data[buffer.base(at - 1) + 1] <= wallTimeMillis)
+                        && (at == size || wallTimeMillis <= data[buffer.base(at + 1) + 1]);
+        size++;
+        buffer.size = size;
         int count = Math.max(0, size - maxBuffered);
-        if (wallTimeMillis != MetricPoint.NO_TIME) {
+        if (wallTimeMillis != MetricPoint.NO_TIME && count < size) {
             // The time bound, on the run's clock: everything up to the highest step that is at
-            // least maxDelay older than the newest value goes.
-            for (int i = size - 1; i >= count; i--) {
-                long w = walls[buffer.slot(i)];
-                if (w != MetricPoint.NO_TIME && w <= wallTimeMillis - maxDelayMillis) {
-                    count = i + 1;
-                    break;
+            // least maxDelay older than the newest value goes. With ascending wall times nothing
+            // goes unless the lowest candidate does.
+            long bound = wallTimeMillis - maxDelayMillis;
+            if (!ordered) {
+                ordered = wallsAscend(buffer);
+            }
+            if (!ordered || data[buffer.base(count) + 1] <= bound) {
+                for (int i = size - 1; i >= count; i--) {
+                    long w = data[buffer.base(i) + 1];
+                    if (w != MetricPoint.NO_TIME && w <= bound) {
+                        count = i + 1;
+                        break;
+                    }
                 }
             }
         }
+        buffer.wallsOrdered = ordered;
         buffer.lastArrivalMillis = nowMillis;
         release(buffer, count, released);
         return Verdict.ACCEPTED;
+    }
+
+    /** Whether every buffered wall time is known and they ascend with the steps. */
+    private static boolean wallsAscend(ReorderBuffer buffer) {
+        long[] data = buffer.data;
+        long previous = MetricPoint.NO_TIME;
+        for (int i = 0; i < buffer.size; i++) {
+            long w = data[buffer.base(i) + 1];
+            if (w == MetricPoint.NO_TIME || w < previous) {
+                return false;
+            }
+            previous = w;
+        }
+        return true;
     }
 
     /**
@@ -241,32 +264,37 @@ public final class StepSequencer {
 
     private static void release(ReorderBuffer buffer, int count, List<MetricPoint> released) {
         count = Math.max(0, Math.min(count, buffer.size));
-        long[] recent = buffer.recent;
+        long[] data = buffer.data;
+        int recentBase = buffer.recentBase();
+        int recentSlots = buffer.recentSlots();
         for (int i = 0; i < count; i++) {
-            int at = buffer.head;
-            long step = buffer.steps[at];
-            released.add(new MetricPoint(step, buffer.values[at], buffer.wallTimes[at]));
+            int at = buffer.base(0);
+            long step = data[at];
+            released.add(
+                    new MetricPoint(step, Double.longBitsToDouble(data[at + 2]), data[at + 1]));
             buffer.lastStep = step;
-            recent[buffer.recentNext] = step;
-            buffer.recentNext = buffer.recentNext + 1 == recent.length ? 0 : buffer.recentNext + 1;
-            buffer.recentSize = Math.min(buffer.recentSize + 1, recent.length);
-            buffer.head = at + 1 == buffer.steps.length ? 0 : at + 1;
+            data[recentBase + buffer.recentNext] = step;
+            buffer.recentNext = buffer.recentNext + 1 == recentSlots ? 0 : buffer.recentNext + 1;
+            buffer.recentSize = Math.min(buffer.recentSize + 1, recentSlots);
+            buffer.head = buffer.head + 1 == buffer.slots ? 0 : buffer.head + 1;
             buffer.size--;
         }
         if (buffer.size == 0) {
             buffer.head = 0;
             buffer.lastArrivalMillis = MetricPoint.NO_TIME;
+            buffer.wallsOrdered = true;
         }
     }
 
     /** Whether a step above the last released one is buffered (the buffer ascends). */
     private static boolean isBuffered(ReorderBuffer buffer, long step) {
         int size = buffer.size;
-        if (size == 0 || step > buffer.steps[buffer.slot(size - 1)]) {
+        long[] data = buffer.data;
+        if (size == 0 || step > data[buffer.base(size - 1)]) {
             return false; // the in-order case: above everything buffered
         }
         for (int i = 0; i < size; i++) {
-            if (buffer.steps[buffer.slot(i)] == step) {
+            if (data[buffer.base(i)] == step) {
                 return true;
             }
         }
@@ -275,9 +303,10 @@ public final class StepSequencer {
 
     /** Whether a step below the last released one is among the recently released. */
     private static boolean wasReleased(ReorderBuffer buffer, long step) {
-        long[] recent = buffer.recent;
+        long[] data = buffer.data;
+        int recentBase = buffer.recentBase();
         for (int i = 0; i < buffer.recentSize; i++) {
-            if (recent[i] == step) {
+            if (data[recentBase + i] == step) {
                 return true;
             }
         }

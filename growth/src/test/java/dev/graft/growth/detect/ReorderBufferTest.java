@@ -83,9 +83,11 @@ class ReorderBufferTest {
     @Test
     void behavesLikeThePlainModelOnLongRandomStreams() {
         Random random = new Random(7);
-        for (int maxBuffered : new int[] {0, 1, 3, 16}) {
-            StepSequencer seq = new StepSequencer(maxBuffered, 2_000);
-            Model model = new Model(maxBuffered, 2_000);
+        for (int run = 0; run < 8; run++) {
+            int maxBuffered = new int[] {0, 1, 3, 16}[run % 4];
+            long delay = run < 4 ? 2_000 : 500; // 500: the time bound releases often
+            StepSequencer seq = new StepSequencer(maxBuffered, delay);
+            Model model = new Model(maxBuffered, delay);
             ReorderBuffer buffer = seq.newBuffer();
             List<MetricPoint> released = new ArrayList<>();
             List<Long> expected = new ArrayList<>();
@@ -114,12 +116,12 @@ class ReorderBufferTest {
                     assertThat(p.value()).isEqualTo(p.step() * 0.25);
                 }
                 if (random.nextInt(500) == 0) {
-                    now += 2_000; // a quiet run
+                    now += delay; // a quiet run
                     released.clear();
                     expected.clear();
                     seq.releaseDue(buffer, now, released);
                     if (model.lastArrival != MetricPoint.NO_TIME
-                            && now - model.lastArrival >= 2_000) {
+                            && now - model.lastArrival >= delay) {
                         model.release(model.buffer.size(), expected);
                     }
                     assertThat(released).extracting(MetricPoint::step).isEqualTo(expected);
@@ -130,7 +132,7 @@ class ReorderBufferTest {
                         .isEqualTo(
                                 model.lastArrival == MetricPoint.NO_TIME
                                         ? MetricPoint.NO_TIME
-                                        : model.lastArrival + 2_000);
+                                        : model.lastArrival + delay);
             }
         }
     }
