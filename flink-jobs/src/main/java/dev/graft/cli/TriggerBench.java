@@ -77,7 +77,7 @@ final class TriggerBench implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "10000", description = "Concurrent runs.")
     int runs;
 
-    @Option(names = "--steps", defaultValue = "20", description = "Metrics per run (job phase).")
+    @Option(names = "--steps", defaultValue = "300", description = "Metrics per run (job phase).")
     int steps;
 
     @Option(
@@ -91,7 +91,7 @@ final class TriggerBench implements Callable<Integer> {
 
     @Option(
             names = "--repeat",
-            defaultValue = "3",
+            defaultValue = "5",
             description = "Job rounds (each: pass, trigger).")
     int repeat;
 
