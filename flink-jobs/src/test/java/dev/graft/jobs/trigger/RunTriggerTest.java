@@ -83,6 +83,15 @@ class RunTriggerTest {
         return h;
     }
 
+    /** A new operator instance from {@code snapshot}, as after a failure (the old one closed). */
+    private void restore(org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot)
+            throws Exception {
+        harness.close();
+        harness = newHarness();
+        harness.initializeState(snapshot);
+        harness.open();
+    }
+
     @AfterEach
     void close() throws Exception {
         if (harness != null) {
@@ -418,11 +427,7 @@ class RunTriggerTest {
                 });
         harness.setProcessingTime(1_000);
         send("r1", 0, 2, 1.0);
-        var snapshot = harness.snapshot(1, 1);
-        harness.close();
-        harness = newHarness();
-        harness.initializeState(snapshot);
-        harness.open();
+        restore(harness.snapshot(1, 1));
         // The job comes back long after step 2's quiet deadline (3 000); step 1, which followed
         // it before the failure, is replayed only now. It is put back in order, not dead-lettered.
         harness.setProcessingTime(10_000);
@@ -670,11 +675,7 @@ class RunTriggerTest {
         send("r1", 0, 1, 1.0);
         send("r1", 0, 2, 1.0);
         send("r1", 0, 3, 1.0);
-        var snapshot = harness.snapshot(1, 1);
-        harness.close();
-        harness = newHarness();
-        harness.initializeState(snapshot);
-        harness.open();
+        restore(harness.snapshot(1, 1));
         send("r1", 0, 4, 1.0);
         assertThat(decisions()).extracting(GrowthDecision::getStep).containsExactly(4L);
     }
@@ -782,21 +783,16 @@ class RunTriggerTest {
                         decisions().subList(decided, decisions().size()),
                         deadLetters().subList(rejected, deadLetters().size()));
         assertThat(expected).hasSize(3);
-        harness.close();
 
         for (String version : List.of("v1")) {
             var url =
                     RunTriggerTest.class.getResource("run-trigger-state-" + version + ".snapshot");
             assertThat(url).as("snapshot %s", version).isNotNull();
-            harness = newHarness();
-            harness.initializeState(
+            restore(
                     org.apache.flink.streaming.util.OperatorSnapshotUtil.readStateHandle(
                             java.nio.file.Path.of(url.toURI()).toString()));
-            harness.open();
             afterSnapshot();
             assertThat(describe(decisions(), deadLetters())).as(version).isEqualTo(expected);
-            harness.close();
         }
-        harness = null;
     }
 }
