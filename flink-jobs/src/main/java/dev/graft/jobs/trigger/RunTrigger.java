@@ -121,6 +121,14 @@ public class RunTrigger
     /** The run's state as versions before {@link TrackedRun} wrote it: read once, converted. */
     private transient ValueState<RunState> legacyRuns;
 
+    /**
+     * The fleet budget, as in the broadcast state: checked per released metric, so kept here (the
+     * broadcast state changes only in {@link #processBroadcastElement}, on this same thread).
+     */
+    private transient BudgetChange fleetBudget;
+
+    private transient boolean fleetBudgetRead;
+
     /** Values the sequencer released, reused (one operator thread; emptied before each use). */
     private transient List<MetricPoint> released;
 
@@ -630,7 +638,11 @@ public class RunTrigger
         if (own != null && own.getEffectiveFromMs() <= state.lastWallTimeMs) {
             return own;
         }
-        BudgetChange all = ctx.getBroadcastState(FLEET_BUDGET).get(FLEET);
+        if (!fleetBudgetRead) {
+            fleetBudget = ctx.getBroadcastState(FLEET_BUDGET).get(FLEET); // restored state
+            fleetBudgetRead = true;
+        }
+        BudgetChange all = fleetBudget;
         if (all != null && all.getEffectiveFromMs() <= state.lastWallTimeMs) {
             return all;
         }
@@ -845,6 +857,8 @@ public class RunTrigger
             BudgetChange budget, Context ctx, Collector<GrowthDecision> out) throws Exception {
         BroadcastState<String, BudgetChange> fleet = ctx.getBroadcastState(FLEET_BUDGET);
         fleet.put(FLEET, budget);
+        fleetBudget = budget;
+        fleetBudgetRead = true;
         // Each run applies it at its next record (the run's checkpoints and arch live in keyed
         // state the broadcast side cannot join consistently).
         LOG.info(
